@@ -1,0 +1,26 @@
+import type { Logger } from '../lib/logger.js';
+import type { Models } from '../lib/db.js';
+import type { MessageStore } from '../lib/messages.js';
+import type { Publisher } from '../lib/publisher.js';
+import type { Message } from '../schemas/index.js';
+
+/** The authenticated employee behind a request: taken from the connection, never from the payload. */
+export interface Caller {
+  id: string;
+  clientId: string;
+  role: 'member' | 'admin';
+}
+
+/** Starts the agent work a stored message calls for (Temporal in production, see agents.ts). */
+export interface AgentDispatcher {
+  dispatch(message: Message): Promise<void>;
+}
+
+export interface GatewayContext {
+  m: Models;
+  store: MessageStore;
+  publisher: Publisher;
+  agents: AgentDispatcher;
+  log: Logger;
+  maxPayloadBytes: number;
+}

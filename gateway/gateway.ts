@@ -1,0 +1,151 @@
+import type { Server } from 'node:http';
+import { Connection, Client } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { Presence, employeeOfClient, parseTopic, type Employee } from '../schemas/index.js';
+import { Tokens } from '../lib/auth.js';
+import { SERVICE_USERNAME, type Config } from '../lib/config.js';
+import { connectDb, models } from '../lib/db.js';
+import type { Logger } from '../lib/logger.js';
+import { MessageStore } from '../lib/messages.js';
+import { connectService, mqttPublisher, type Publisher } from '../lib/publisher.js';
+import type { Principal } from './acl.js';
+import { temporalDispatcher } from './agents.js';
+import { groupMemberships, mqttAuthenticator } from './auth.js';
+import { startEmbeddedBroker } from './broker.js';
+import type { Caller, GatewayContext } from './context.js';
+import { httpApi } from './http.js';
+import { handleRequest } from './ingress.js';
+
+export interface Gateway {
+  httpPort: number;
+  close(): Promise<void>;
+}
+
+/** Requests relayed by an external broker (EMQX rule) with the identity it authenticated. */
+const INGRESS_FILTER = '$share/mchat-gateway/mchat/ingress/#';
+const INGRESS_REQ = /^mchat\/ingress\/req\/([^/]+)\/([^/]+)$/;
+
+export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
+  const db = await connectDb(config.MONGO_URL);
+  const m = models(db);
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
+  await redis.connect();
+  const temporalConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const tokens = new Tokens(config.MCHAT_JWT_SECRET, config.MCHAT_TOKEN_TTL_SECONDS);
+  const auth = { m, tokens, serviceSecret: config.MCHAT_SERVICE_SECRET };
+  const memberships = groupMemberships(m);
+
+  // Filled in once the broker is up: requests only arrive after that.
+  let ctx: GatewayContext | undefined;
+  const onPresence = (employeeId: string, payload: Buffer) => {
+    let presence: Presence;
+    try {
+      presence = Presence.parse(JSON.parse(payload.toString('utf8')));
+    } catch {
+      return log.warn({ employeeId }, 'bad presence payload ignored');
+    }
+    redis.hset('mchat:presence', employeeId, JSON.stringify(presence)).catch((err: unknown) =>
+      log.warn({ err, employeeId }, 'could not record presence'),
+    );
+  };
+  const onRequest = (caller: Caller, seqId: string, payload: Buffer) => {
+    if (ctx) void handleRequest(ctx, caller, seqId, payload);
+  };
+
+  let publisher: Publisher;
+  let brokerUp: () => boolean;
+  let closeBroker: () => Promise<void>;
+  if (config.embeddedBroker) {
+    const broker = await startEmbeddedBroker({
+      host: config.MQTT_HOST,
+      port: config.MQTT_PORT,
+      wsPort: config.MQTT_WS_PORT,
+      authenticate: mqttAuthenticator(auth),
+      memberships,
+      log,
+      onPublish(principal: Principal, topic: string, payload: Buffer) {
+        const t = parseTopic(topic);
+        if (principal.kind !== 'employee') return;
+        if (t?.kind === 'req') onRequest(principal, t.seqId, payload);
+        else if (t?.kind === 'status') onPresence(t.employeeId, payload);
+      },
+    });
+    publisher = broker;
+    brokerUp = () => !broker.aedes.closed;
+    closeBroker = () => broker.close();
+  } else {
+    const client = await connectService({
+      url: config.MQTT_URL!,
+      username: SERVICE_USERNAME.gateway,
+      password: config.MCHAT_SERVICE_SECRET,
+      clientId: `${SERVICE_USERNAME.gateway}-${process.pid}`,
+    });
+    client.on('message', (topic, payload) => {
+      const ingress = INGRESS_REQ.exec(topic);
+      if (ingress) {
+        const [, clientId, seqId] = ingress as unknown as [string, string, string];
+        void callerOf(clientId).then((caller) => caller && onRequest(caller, seqId, payload));
+        return;
+      }
+      const t = parseTopic(topic);
+      if (t?.kind === 'status') onPresence(t.employeeId, payload);
+    });
+    // Re-subscribed on every (re)connect: the session is clean so the broker forgets them.
+    const subscribe = () => client.subscribeAsync({ [INGRESS_FILTER]: { qos: 1 }, 'mchat/status/+': { qos: 0 } });
+    client.on('connect', () => void subscribe().catch((err: unknown) => log.error({ err }, 'subscribe failed')));
+    await subscribe();
+    publisher = mqttPublisher(client);
+    brokerUp = () => client.connected;
+    closeBroker = () => client.endAsync();
+  }
+
+  async function callerOf(clientId: string): Promise<Caller | undefined> {
+    const id = employeeOfClient(clientId);
+    const e = id ? await m.Employee.findOne({ id, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>() : null;
+    if (!id || !e) log.warn({ clientId }, 'request from unknown client dropped');
+    return id && e ? { id, clientId, role: e.role } : undefined;
+  }
+
+  ctx = {
+    m,
+    store: new MessageStore(m),
+    publisher,
+    agents: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
+    log,
+    maxPayloadBytes: config.MCHAT_MAX_PAYLOAD_BYTES,
+  };
+
+  const app = httpApi({
+    auth,
+    m,
+    tokens,
+    memberships,
+    serviceSecret: config.MCHAT_SERVICE_SECRET,
+    log,
+    probes: {
+      broker: async () => { if (!brokerUp()) throw new Error('not connected'); },
+      temporal: () => temporalConnection.healthService.check({}),
+      database: () => db.db!.admin().ping(),
+      redis: () => redis.ping(),
+    },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const address = server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+  log.info({ http: httpPort, embeddedBroker: config.embeddedBroker }, 'gateway listening');
+
+  return {
+    httpPort,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await closeBroker();
+      await Promise.allSettled([temporalConnection.close(), db.close(), redis.quit()]);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { topics, RequestEnvelope, errorResponse, okResponse, schemaError, isOpName, opPayloads, type ErrorBody } from '../schemas/index.js';
+import type { Caller, GatewayContext } from './context.js';
+import { OpError, toErrorBody } from './errors.js';
+import { handlers } from './ops/index.js';
+
+/**
+ * One request from one caller: size, JSON, envelope and payload are checked in that order, the op
+ * runs, and exactly one response goes to `mchat/msg/resp/{client_id}/{seq_id}`. Nothing a caller
+ * sends can throw out of here.
+ */
+export async function handleRequest(ctx: GatewayContext, caller: Caller, seqId: string, raw: Buffer): Promise<void> {
+  const started = performance.now();
+  let op = '?';
+  const respond = async (response: ReturnType<typeof okResponse>) => {
+    try {
+      await ctx.publisher.publish(topics.resp(caller.clientId, seqId), response, { qos: 1 });
+    } catch (err) {
+      ctx.log.error({ err, clientId: caller.clientId, seqId }, 'could not publish response');
+    }
+  };
+  const fail = (error: ErrorBody, err?: unknown) => {
+    const level = error.code === 'E_INTERNAL' ? 'error' : 'warn';
+    ctx.log[level]({ err, clientId: caller.clientId, seqId, op, code: error.code, reason: error.message }, 'request refused');
+    return respond(errorResponse(seqId, error));
+  };
+
+  if (raw.length > ctx.maxPayloadBytes) {
+    return fail({ code: 'E_TOO_LARGE', message: `request is ${raw.length} bytes; the limit is ${ctx.maxPayloadBytes}` });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return fail({ code: 'E_SCHEMA', message: 'request is not valid JSON' });
+  }
+  const envelope = RequestEnvelope.safeParse(json);
+  if (!envelope.success) return fail(schemaError(envelope.error));
+  const req = envelope.data;
+  op = req.op;
+  if (req.seq_id !== seqId) {
+    return fail({ code: 'E_SCHEMA', message: `seq_id must equal the topic's last segment (${seqId})`, field: 'seq_id' });
+  }
+  if (req.client_id !== caller.clientId) {
+    return fail({ code: 'E_SCHEMA', message: 'client_id must be the id this connection authenticated with', field: 'client_id' });
+  }
+  if (!isOpName(req.op)) return fail({ code: 'E_NOT_FOUND', message: `unknown op "${req.op}"`, field: 'op' });
+  const payload = opPayloads[req.op].safeParse(req.payload);
+  if (!payload.success) return fail(schemaError(payload.error, 'payload'));
+
+  try {
+    const result = await handlers[req.op](ctx, caller, payload.data as never);
+    await respond(okResponse(seqId, result));
+    ctx.log.debug({ clientId: caller.clientId, seqId, op, ms: performance.now() - started }, 'request served');
+  } catch (err) {
+    await fail(toErrorBody(err), err instanceof OpError ? undefined : err);
+  }
+}

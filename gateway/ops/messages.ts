@@ -1,0 +1,85 @@
+import { conversationTopics, type ConversationSummary, type Employee, type Group, type Message, type OpPayload } from '../../schemas/index.js';
+import type { Caller, GatewayContext } from '../context.js';
+import { OpError } from '../errors.js';
+import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
+
+export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.send'>) {
+  const access = 'direct' in p.to
+    ? await directAccess(ctx.m, caller, p.to.direct, 'payload.to.direct')
+    : await groupAccess(ctx.m, caller, p.to.group, 'payload.to.group');
+  if (p.body.quote_msg_id) {
+    const quoted = await ctx.m.Message.exists({ msg_id: p.body.quote_msg_id, conversation_id: access.conversation_id });
+    if (!quoted) throw new OpError('E_NOT_FOUND', 'quoted message is not in this conversation', 'payload.body.quote_msg_id');
+  }
+  const { message, created } = await ctx.store.store({
+    conversation_id: access.conversation_id,
+    members: access.kind === 'direct' ? access.members : [],
+    from: caller.id,
+    kind: p.body.card ? 'card' : p.body.attachments.length > 0 ? 'file' : 'text',
+    body: p.body,
+    client_msg_id: p.client_msg_id,
+  });
+  if (created) {
+    await deliver(ctx, access, message);
+    // The message is stored and delivered: a dispatch failure must not turn that into an error.
+    await ctx.agents.dispatch(message).catch((err: unknown) =>
+      ctx.log.error({ err, msg_id: message.msg_id }, 'could not start agent work'),
+    );
+  }
+  return { msg_id: message.msg_id, conversation_id: message.conversation_id, seq: message.seq, ts: message.ts };
+}
+
+/** Direct messages go to both inboxes (the sender's other devices too); group messages once to the group. */
+export async function deliver(ctx: GatewayContext, access: Access, msg: Message): Promise<void> {
+  const event = { v: 1, type: 'message', msg };
+  const targets = conversationTopics(access.kind === 'direct' ? access : { kind: 'group', groupId: access.group.id });
+  await Promise.all(targets.map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
+}
+
+export async function history(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.history'>) {
+  await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
+  const seq: Record<string, number> = {};
+  if (p.before_seq !== undefined) seq.$lt = p.before_seq;
+  if (p.after_seq !== undefined) seq.$gt = p.after_seq;
+  const filter = Object.keys(seq).length ? { conversation_id: p.conversation_id, seq } : { conversation_id: p.conversation_id };
+  // Newest page before a cursor, oldest page after one; always answered in ascending order.
+  const descending = p.after_seq === undefined;
+  const rows = await ctx.m.Message.find(filter, { _id: 0 })
+    .sort({ seq: descending ? -1 : 1 })
+    .limit(p.limit + 1)
+    .lean<Message[]>();
+  const has_more = rows.length > p.limit;
+  const page = rows.slice(0, p.limit);
+  return { messages: descending ? page.reverse() : page, has_more };
+}
+
+export async function list(ctx: GatewayContext, caller: Caller) {
+  const [directs, groups] = await Promise.all([
+    ctx.m.Conversation.find({ members: caller.id }, { _id: 0 }).lean(),
+    ctx.m.Group.find({ members: caller.id, dissolved: false }, { _id: 0 }).lean<Group[]>(),
+  ]);
+  const peerIds = directs.map((c) => c.members.find((id) => id !== caller.id) ?? caller.id);
+  const peers = new Map(
+    (await ctx.m.Employee.find({ id: { $in: peerIds } }, { _id: 0, id: 1, name: 1 }).lean<Pick<Employee, 'id' | 'name'>[]>())
+      .map((e) => [e.id, e.name]),
+  );
+  const rows: Omit<ConversationSummary, 'last_message' | 'last_seq'>[] = [
+    ...directs.map((c, i) => ({
+      conversation_id: c.conversation_id,
+      kind: 'direct' as const,
+      title: peers.get(peerIds[i]!) ?? peerIds[i]!,
+      peer_id: peerIds[i]!,
+    })),
+    ...groups.map((g) => ({ conversation_id: `g:${g.id}`, kind: 'group' as const, title: g.name, group_id: g.id })),
+  ];
+  const conversations: ConversationSummary[] = await Promise.all(
+    rows.map(async (row) => {
+      const last = await ctx.m.Message.findOne({ conversation_id: row.conversation_id }, { _id: 0 })
+        .sort({ seq: -1 })
+        .lean<Message>();
+      return last ? { ...row, last_message: last, last_seq: last.seq } : { ...row, last_seq: 0 };
+    }),
+  );
+  conversations.sort((a, b) => (b.last_message?.ts ?? 0) - (a.last_message?.ts ?? 0));
+  return { conversations };
+}

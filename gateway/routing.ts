@@ -1,0 +1,24 @@
+import type { Employee, Message } from '../schemas/index.js';
+
+/**
+ * Which agents a stored message addresses: in a direct chat the agent on the other side; in a
+ * group the agents it @-mentions or whose trigger keywords it contains. An agent's own messages
+ * never trigger another agent here (relays are explicit, in workflows), so agents cannot loop.
+ */
+export function addressedAgents(msg: Message, sender: Employee, candidates: readonly Employee[]): Employee[] {
+  if (sender.is_ai_agent) return [];
+  const agents = candidates.filter((c) => c.is_ai_agent && c.status === 'active' && c.id !== sender.id);
+  if (msg.conversation_id.startsWith('d:')) return agents;
+  const text = (msg.body.text ?? '').toLowerCase();
+  return agents.filter(
+    (a) =>
+      msg.body.mentions.includes(a.id) ||
+      text.includes(`@${a.id.toLowerCase()}`) ||
+      (a.agent_profile?.trigger_keywords ?? []).some((k) => text.includes(k.toLowerCase())),
+  );
+}
+
+/** Derived from the message, so a redelivered message can never start the same interaction twice. */
+export function interactionWorkflowId(msgId: string, agentId: string): string {
+  return `interaction:${msgId}:${agentId}`;
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Every setting comes from the environment. Unset servers (MQTT_URL, TEMPORAL_ADDRESS, MONGO_URL,
+ * REDIS_URL) mean "the local ones `npm start` runs"; secrets are required in production and
+ * generated once into the data folder otherwise, so a local restart keeps sessions valid.
+ */
+const Env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MCHAT_DATA_DIR: z.string().default('.mchat'),
+  HTTP_PORT: port.default(8080),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  MQTT_URL: z.string().url().optional(),
+  MQTT_HOST: z.string().default('127.0.0.1'),
+  MQTT_PORT: port.default(1883),
+  MQTT_WS_PORT: port.default(8083),
+  PUBLIC_MQTT_WS_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('mchat'),
+  MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/mchat'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  MCHAT_JWT_SECRET: z.string().min(32).optional(),
+  MCHAT_SERVICE_SECRET: z.string().min(32).optional(),
+  MCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
+  MCHAT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+});
+
+export type Config = Omit<z.infer<typeof Env>, 'MCHAT_JWT_SECRET' | 'MCHAT_SERVICE_SECRET' | 'PUBLIC_MQTT_WS_URL'> & {
+  MCHAT_JWT_SECRET: string;
+  MCHAT_SERVICE_SECRET: string;
+  PUBLIC_MQTT_WS_URL: string;
+  /** True when the gateway runs the embedded broker (no MQTT_URL). */
+  embeddedBroker: boolean;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.parse(env);
+  const dataDir = resolve(parsed.MCHAT_DATA_DIR);
+  const secret = (name: 'MCHAT_JWT_SECRET' | 'MCHAT_SERVICE_SECRET'): string => {
+    const given = parsed[name];
+    if (given) return given;
+    if (parsed.NODE_ENV === 'production') throw new Error(`${name} must be set in production`);
+    return localSecret(dataDir, name);
+  };
+  return {
+    ...parsed,
+    MCHAT_DATA_DIR: dataDir,
+    MCHAT_JWT_SECRET: secret('MCHAT_JWT_SECRET'),
+    MCHAT_SERVICE_SECRET: secret('MCHAT_SERVICE_SECRET'),
+    PUBLIC_MQTT_WS_URL: parsed.PUBLIC_MQTT_WS_URL ?? `ws://localhost:${parsed.MQTT_WS_PORT}/mqtt`,
+    embeddedBroker: parsed.MQTT_URL === undefined,
+  };
+}
+
+export function localSecret(dataDir: string, name: string): string {
+  const file = join(dataDir, 'secrets', name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(join(dataDir, 'secrets'), { recursive: true, mode: 0o700 });
+  const value = randomBytes(32).toString('base64url');
+  // `wx`: two processes starting together must agree on one secret.
+  try {
+    writeFileSync(file, value, { mode: 0o600, flag: 'wx' });
+    return value;
+  } catch {
+    return readFileSync(file, 'utf8').trim();
+  }
+}
+
+/** The MQTT username of MChat's own processes; `@` can never appear in an employee id. */
+export const SERVICE_USERNAME = { gateway: 'svc@gateway', worker: 'svc@worker' } as const;

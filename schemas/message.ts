@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { EmployeeId, EpochMs, GroupId, Id, isTopicId } from './ids.js';
+
+/** `d:{a}:{b}` with the two employee ids sorted, or `g:{group_id}`. */
+export function directConversationId(a: string, b: string): string {
+  return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
+}
+export function groupConversationId(groupId: string): string {
+  return `g:${groupId}`;
+}
+
+export type ConversationRef = { kind: 'direct'; members: [string, string] } | { kind: 'group'; groupId: string };
+
+export function parseConversationId(id: string): ConversationRef | undefined {
+  const direct = /^d:([^:]+):([^:]+)$/.exec(id);
+  if (direct) {
+    const [, a, b] = direct as unknown as [string, string, string];
+    return isTopicId(a) && isTopicId(b) && a < b ? { kind: 'direct', members: [a, b] } : undefined;
+  }
+  const group = /^g:([^:]+)$/.exec(id);
+  if (group && isTopicId(group[1]!)) return { kind: 'group', groupId: group[1]! };
+  return undefined;
+}
+
+export const ConversationId = z
+  .string()
+  .max(140)
+  .refine((v) => parseConversationId(v) !== undefined, 'must be d:{a}:{b} (sorted) or g:{group_id}');
+
+export const MessageKind = z.enum(['text', 'card', 'file', 'system']);
+
+export const Attachment = z.object({
+  name: z.string().min(1).max(255),
+  size: z.number().int().nonnegative(),
+  type: z.string().min(1).max(128),
+  sha256: z.string().regex(/^[a-f0-9]{64}$/),
+  url: z.string().max(2048).optional(),
+});
+
+/** A card is structured content an agent renders: a title, fields and optional actions. */
+export const Card = z.object({
+  title: z.string().min(1).max(256),
+  fields: z.array(z.object({ label: z.string().max(128), value: z.string().max(1024) })).max(50).default([]),
+  actions: z.array(z.object({ label: z.string().max(64), value: z.string().max(256) })).max(10).default([]),
+});
+export type Card = z.infer<typeof Card>;
+
+export const MAX_TEXT_LENGTH = 8_000;
+
+export const MessageBody = z
+  .object({
+    text: z.string().max(MAX_TEXT_LENGTH).optional(),
+    mentions: z.array(EmployeeId).max(100).default([]),
+    quote_msg_id: Id.optional(),
+    attachments: z.array(Attachment).max(20).default([]),
+    card: Card.optional(),
+  })
+  .refine((b) => (b.text?.trim().length ?? 0) > 0 || b.attachments.length > 0 || b.card !== undefined, {
+    message: 'a message needs text, an attachment or a card',
+    path: ['text'],
+  });
+export type MessageBody = z.infer<typeof MessageBody>;
+
+export const Message = z.object({
+  msg_id: Id,
+  conversation_id: ConversationId,
+  seq: z.number().int().positive(),
+  from: EmployeeId,
+  ts: EpochMs,
+  kind: MessageKind,
+  body: MessageBody,
+  client_msg_id: Id,
+  workflow_id: z.string().max(256).optional(),
+  recalled: z.boolean().optional(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const Recipient = z.union([
+  z.object({ direct: EmployeeId }).strict(),
+  z.object({ group: GroupId }).strict(),
+]);
+export type Recipient = z.infer<typeof Recipient>;
+
+/** One row of `conv.list`. `unread` is present once read cursors exist for the conversation. */
+export const ConversationSummary = z.object({
+  conversation_id: ConversationId,
+  kind: z.enum(['direct', 'group']),
+  title: z.string(),
+  peer_id: EmployeeId.optional(),
+  group_id: GroupId.optional(),
+  last_message: Message.optional(),
+  last_seq: z.number().int().nonnegative(),
+  unread: z.number().int().nonnegative().optional(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { EmployeeId, Id } from './ids.js';
+import { ConversationId, MessageBody, Recipient } from './message.js';
+
+/** Payload schemas of the ops the gateway serves; an op missing here answers E_NOT_FOUND. */
+export const opPayloads = {
+  'msg.send': z.object({ to: Recipient, client_msg_id: Id, body: MessageBody }),
+  'msg.history': z.object({
+    conversation_id: ConversationId,
+    before_seq: z.number().int().positive().optional(),
+    after_seq: z.number().int().nonnegative().optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+  }),
+  'conv.list': z.object({}),
+  'employee.get': z.object({ id: EmployeeId }),
+  'employee.search': z.object({
+    q: z.string().max(128).default(''),
+    department: Id.optional(),
+    skill: z.string().max(64).optional(),
+  }),
+} as const;
+
+export type OpName = keyof typeof opPayloads;
+export type OpPayload<O extends OpName> = z.infer<(typeof opPayloads)[O]>;
+
+export function isOpName(op: string): op is OpName {
+  return Object.hasOwn(opPayloads, op);
+}

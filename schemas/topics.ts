@@ -1,0 +1,95 @@
+import { isTopicId } from './ids.js';
+
+/**
+ * Every topic of the design, built and parsed in one place. Builders throw on an id that would
+ * change the topic's shape (wildcards, separators, empty); parsers return undefined for anything
+ * that is not exactly one of these topics.
+ */
+export const ROOT = 'mchat';
+
+export type Topic =
+  | { kind: 'status'; employeeId: string }
+  | { kind: 'profile'; employeeId: string }
+  | { kind: 'req'; seqId: string }
+  | { kind: 'resp'; clientId: string; seqId: string }
+  | { kind: 'inbox'; employeeId: string }
+  | { kind: 'group'; groupId: string }
+  | { kind: 'adminCmd' }
+  | { kind: 'systemNotify' }
+  | { kind: 'orgTree' }
+  | { kind: 'capability'; skill: string };
+
+export class TopicIdError extends Error {
+  constructor(readonly value: string) {
+    super(`invalid id in topic: ${JSON.stringify(value)}`);
+  }
+}
+
+function seg(value: string): string {
+  if (!isTopicId(value)) throw new TopicIdError(value);
+  return value;
+}
+
+export const topics = {
+  status: (employeeId: string) => `${ROOT}/status/${seg(employeeId)}`,
+  profile: (employeeId: string) => `${ROOT}/profile/${seg(employeeId)}`,
+  req: (seqId: string) => `${ROOT}/msg/req/${seg(seqId)}`,
+  resp: (clientId: string, seqId: string) => `${ROOT}/msg/resp/${seg(clientId)}/${seg(seqId)}`,
+  inbox: (employeeId: string) => `${ROOT}/inbox/${seg(employeeId)}`,
+  group: (groupId: string) => `${ROOT}/group/${seg(groupId)}`,
+  adminCmd: () => `${ROOT}/admin/cmd`,
+  systemNotify: () => `${ROOT}/system/notify`,
+  orgTree: () => `${ROOT}/org/tree`,
+  capability: (skill: string) => `${ROOT}/agent/capability/${seg(skill)}`,
+} as const;
+
+export function buildTopic(t: Topic): string {
+  switch (t.kind) {
+    case 'status': return topics.status(t.employeeId);
+    case 'profile': return topics.profile(t.employeeId);
+    case 'req': return topics.req(t.seqId);
+    case 'resp': return topics.resp(t.clientId, t.seqId);
+    case 'inbox': return topics.inbox(t.employeeId);
+    case 'group': return topics.group(t.groupId);
+    case 'adminCmd': return topics.adminCmd();
+    case 'systemNotify': return topics.systemNotify();
+    case 'orgTree': return topics.orgTree();
+    case 'capability': return topics.capability(t.skill);
+  }
+}
+
+export function parseTopic(topic: string): Topic | undefined {
+  const parts = topic.split('/');
+  if (parts[0] !== ROOT) return undefined;
+  const ids = (from: number) => parts.slice(from).every(isTopicId);
+  const [, a, b, c, d] = parts;
+  switch (parts.length) {
+    case 3:
+      if (!ids(2)) return undefined;
+      if (a === 'status') return { kind: 'status', employeeId: b! };
+      if (a === 'profile') return { kind: 'profile', employeeId: b! };
+      if (a === 'inbox') return { kind: 'inbox', employeeId: b! };
+      if (a === 'group') return { kind: 'group', groupId: b! };
+      if (a === 'admin' && b === 'cmd') return { kind: 'adminCmd' };
+      if (a === 'system' && b === 'notify') return { kind: 'systemNotify' };
+      if (a === 'org' && b === 'tree') return { kind: 'orgTree' };
+      return undefined;
+    case 4:
+      if (a === 'msg' && b === 'req' && ids(3)) return { kind: 'req', seqId: c! };
+      if (a === 'agent' && b === 'capability' && ids(3)) return { kind: 'capability', skill: c! };
+      return undefined;
+    case 5:
+      if (a === 'msg' && b === 'resp' && ids(3)) return { kind: 'resp', clientId: c!, seqId: d! };
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Where events of a conversation go: a direct chat to both members' inboxes (so the sender's
+ * other devices see it too), a group once to its group topic.
+ */
+export function conversationTopics(ref: { kind: 'direct'; members: readonly string[] } | { kind: 'group'; groupId: string }): string[] {
+  return ref.kind === 'direct' ? ref.members.map((id) => topics.inbox(id)) : [topics.group(ref.groupId)];
+}

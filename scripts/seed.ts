@@ -1,0 +1,61 @@
+import { Department, Employee, Group } from '../schemas/index.js';
+import { hashPassword } from '../lib/auth.js';
+import type { Models } from '../lib/db.js';
+
+export interface DemoSeedOptions {
+  /** Base URL of the demo agent service, e.g. http://127.0.0.1:8090 */
+  agentUrl: string;
+  agentSecret: string;
+  /** The demo password of every seeded person (a local demo, never production). */
+  password: string;
+}
+
+const DEPARTMENTS = [
+  { id: 'dep_sales', name: 'Sales', parent_id: null, head_id: 'u_wang' },
+  { id: 'dep_finance', name: 'Finance', parent_id: null, head_id: 'u_wang' },
+].map((d) => Department.parse(d));
+
+function people(agentUrl: string) {
+  return [
+    { id: 'u_wang', name: 'Wang Fang', title: 'Head of Sales & Finance', department_id: 'dep_sales', manager_id: null, role: 'admin', skills_badge: ['management'] },
+    { id: 'u_li', name: 'Li Lei', title: 'Account Manager', department_id: 'dep_sales', manager_id: 'u_wang', skills_badge: ['negotiation'] },
+    { id: 'u_zhang', name: 'Zhang Wei', title: 'Accountant', department_id: 'dep_finance', manager_id: 'u_wang', skills_badge: ['invoicing'] },
+    {
+      id: 'a_sales', name: 'Sales Assistant', title: 'AI sales assistant', department_id: 'dep_sales', manager_id: 'u_wang',
+      is_ai_agent: true, skills_badge: ['orders', 'recommendation'],
+      agent_profile: {
+        model_type: 'rule-based-demo',
+        capabilities: ['order_lookup', 'product_recommendation'],
+        trigger_keywords: ['查订单', '推荐', 'order status'],
+        webhook_endpoint: `${agentUrl}/agents/sales`,
+        response_timeout: 10_000,
+        auto_join_groups: ['g_sales'],
+      },
+    },
+  ].map((e) => Employee.parse(e));
+}
+
+const GROUPS = [{ id: 'g_sales', name: 'Sales team', owner_id: 'u_wang', members: ['u_wang', 'u_li', 'a_sales'] }].map((g) => Group.parse(g));
+
+export const DEMO_LOGINS = ['u_wang', 'u_li', 'u_zhang'] as const;
+
+/**
+ * The small demo organisation `npm start` shows. Safe to run on every start: it creates what is
+ * missing and never overwrites what people changed, except the agent wiring, which follows the
+ * running demo agent.
+ */
+export async function seedDemo(m: Models, opts: DemoSeedOptions): Promise<void> {
+  const hash = await hashPassword(opts.password);
+  await Promise.all(DEPARTMENTS.map((d) => m.Department.updateOne({ id: d.id }, { $setOnInsert: d }, { upsert: true })));
+  for (const e of people(opts.agentUrl)) {
+    const { agent_profile, ...rest } = e;
+    await m.Employee.updateOne(
+      { id: e.id },
+      { $setOnInsert: { ...rest, created_at: Date.now() }, ...(agent_profile ? { $set: { agent_profile } } : {}) },
+      { upsert: true },
+    );
+    const secret = e.is_ai_agent ? { $set: { api_secret: opts.agentSecret } } : { $setOnInsert: { password_hash: hash } };
+    await m.Credential.updateOne({ employee_id: e.id }, secret, { upsert: true });
+  }
+  await Promise.all(GROUPS.map((g) => m.Group.updateOne({ id: g.id }, { $setOnInsert: { ...g, created_at: Date.now() } }, { upsert: true })));
+}

@@ -1,0 +1,71 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { ulid } from 'ulid';
+import { topics, type ResponseEnvelope } from '../schemas/index.js';
+
+interface Received {
+  topic: string;
+  json: unknown;
+}
+
+/** An employee's MQTT connection, speaking the request/response protocol as a real client would. */
+export class TestClient {
+  readonly received: Received[] = [];
+  private waiters: { match: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
+
+  private constructor(readonly mqtt: MqttClient, readonly employeeId: string, readonly clientId: string) {
+    mqtt.on('message', (topic, payload) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(payload.toString('utf8'));
+      } catch {
+        json = payload.toString('utf8');
+      }
+      const r = { topic, json };
+      this.received.push(r);
+      this.waiters = this.waiters.filter((w) => (w.match(r) ? (w.resolve(r), false) : true));
+    });
+  }
+
+  static async connect(url: string, employeeId: string, token: string, device = 'test'): Promise<TestClient> {
+    const clientId = `${employeeId}:${device}`;
+    const client = await mqtt.connectAsync(url, {
+      username: employeeId, password: token, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000,
+    });
+    const c = new TestClient(client, employeeId, clientId);
+    await client.subscribeAsync([topics.inbox(employeeId), `mchat/msg/resp/${clientId}/+`], { qos: 1 });
+    return c;
+  }
+
+  /** Resolves with the first message (already received or future) that matches. */
+  waitFor(match: (r: Received) => boolean, timeoutMs = 15_000): Promise<Received> {
+    const seen = this.received.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.clientId}: nothing matching within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ match, resolve: (r) => { clearTimeout(timer); resolve(r); } });
+    });
+  }
+
+  /** Publishes raw bytes on a request topic and waits for the response to that seq_id. */
+  async requestRaw(seqId: string, payload: string | Buffer): Promise<ResponseEnvelope> {
+    const respTopic = topics.resp(this.clientId, seqId);
+    const response = this.waitFor((r) => r.topic === respTopic);
+    await this.mqtt.publishAsync(topics.req(seqId), payload, { qos: 1 });
+    return (await response).json as ResponseEnvelope;
+  }
+
+  request(op: string, payload: Record<string, unknown>, seqId = ulid()): Promise<ResponseEnvelope> {
+    return this.requestRaw(seqId, JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() }));
+  }
+
+  /** The `result` of a request that must succeed. */
+  async ok<T = Record<string, unknown>>(op: string, payload: Record<string, unknown>): Promise<T> {
+    const res = await this.request(op, payload);
+    if (!res.ok) throw new Error(`${op} failed: ${res.error.code} ${res.error.message}`);
+    return res.result as T;
+  }
+
+  close(): Promise<void> {
+    return this.mqtt.endAsync();
+  }
+}

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort, startFerretDb, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    services: { redisUrl: string; mongoUrl: string; temporalAddress: string; dir: string };
+  }
+}
+
+/** One set of real servers per test run, on free ports, with data in a temporary folder. */
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), 'mchat-test-'));
+  const started: RunningServer[] = [];
+  const teardown = async () => {
+    await Promise.all(started.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const results = await Promise.allSettled([
+    freePort().then((port) => startRedis({ port, dir: join(dir, 'redis') })),
+    freePort().then((port) => startFerretDb({ port, dir: join(dir, 'ferretdb') })),
+    freePort().then((port) => startTemporal({ port, dir: join(dir, 'temporal') })),
+  ]);
+  for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await teardown();
+    throw failed.reason;
+  }
+  const [redis, ferretdb, temporal] = started as [RunningServer, RunningServer, RunningServer];
+  project.provide('services', { redisUrl: redis.url, mongoUrl: ferretdb.url, temporalAddress: temporal.url, dir });
+  return teardown;
+}

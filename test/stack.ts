@@ -1,0 +1,102 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { connectDb, models, type Models } from '../lib/db.js';
+import { freePort } from '../scripts/servers/servers.js';
+import { httpOk, startApp, tsx, waitFor, type AppProcess } from '../scripts/processes.js';
+import { seedDemo } from '../scripts/seed.js';
+import type { Connection } from 'mongoose';
+
+export const DEMO_PASSWORD = 'test-password';
+
+export interface Stack {
+  httpUrl: string;
+  mqttUrl: string;
+  wsUrl: string;
+  env: NodeJS.ProcessEnv;
+  m: Models;
+  db: Connection;
+  gateway: AppProcess;
+  logDir: string;
+  /** Starts the Temporal worker (not every test needs one). */
+  startWorker(): Promise<AppProcess>;
+  login(employeeId: string, password?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Extra environment for the gateway, e.g. MQTT_URL for an external broker. */
+  env?: NodeJS.ProcessEnv;
+  worker?: boolean;
+}
+
+/**
+ * A gateway (and optionally worker and demo agent) as real child processes against the run's
+ * shared servers, with a database of its own so test files cannot see each other's data.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const services = inject('services');
+  const dataDir = mkdtempSync(join(services.dir, 'stack-'));
+  const logDir = join(dataDir, 'logs');
+  const [httpPort, mqttPort, wsPort, agentPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const dbName = `t_${httpPort}`;
+  const mongoUrl = services.mongoUrl.replace(/\/mchat$/, `/${dbName}`);
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    MCHAT_DATA_DIR: dataDir,
+    HTTP_PORT: String(httpPort),
+    MQTT_PORT: String(mqttPort),
+    MQTT_WS_PORT: String(wsPort),
+    MONGO_URL: mongoUrl,
+    REDIS_URL: services.redisUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `mchat-${httpPort}`,
+    DEMO_AGENT_PORT: String(agentPort),
+    DEMO_AGENT_SECRET: 'test-agent-secret-test-agent-secret',
+    ...opts.env,
+  };
+  const db = await connectDb(mongoUrl);
+  const m = models(db);
+  await seedDemo(m, { agentUrl: `http://127.0.0.1:${agentPort}`, agentSecret: env.DEMO_AGENT_SECRET!, password: DEMO_PASSWORD });
+
+  const apps: AppProcess[] = [];
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const gateway = startApp('gateway', tsx('gateway/main.ts'), env, logDir);
+  apps.push(gateway);
+  await waitFor('the gateway', () => httpOk(`${httpUrl}/healthz`), gateway);
+
+  const stack: Stack = {
+    httpUrl,
+    mqttUrl: opts.env?.MQTT_URL ?? `mqtt://127.0.0.1:${mqttPort}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}/mqtt`,
+    env,
+    m,
+    db,
+    gateway,
+    logDir,
+    async startWorker() {
+      const agent = startApp('demo-agent', tsx('agents/demo/main.ts'), env, logDir);
+      const worker = startApp('worker', tsx('activities/worker.ts'), env, logDir);
+      apps.push(agent, worker);
+      await waitFor('the demo agent', async () => (await fetch(`http://127.0.0.1:${agentPort}/`)).status === 404, agent);
+      return worker;
+    },
+    async login(employeeId, password = DEMO_PASSWORD) {
+      const res = await fetch(`${httpUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ employee_id: employeeId, password }),
+      });
+      if (!res.ok) throw new Error(`login ${employeeId}: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
+    },
+    async stop() {
+      await Promise.all(apps.reverse().map((a) => a.stop()));
+      await db.dropDatabase().catch(() => undefined);
+      await db.close();
+    },
+  };
+  if (opts.worker) await stack.startWorker();
+  return stack;
+}
