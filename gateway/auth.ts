@@ -1,5 +1,5 @@
-import { employeeOfClient, publicProfile, type Employee, type PublicProfile } from '../schemas/index.js';
-import { secretEquals, verifyPassword, type Tokens } from '../lib/auth.js';
+import { ClientId, employeeOfClient, publicProfile, type Employee, type PublicProfile } from '../schemas/index.js';
+import { hashPassword, secretEquals, verifyPassword, type Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME } from '../lib/config.js';
 import type { Models } from '../lib/db.js';
 import type { Memberships, Principal } from './acl.js';
@@ -19,13 +19,15 @@ export interface AuthOptions {
 export function mqttAuthenticator({ m, tokens, serviceSecret }: AuthOptions) {
   return async (clientId: string, username: string, password: string): Promise<Principal | undefined> => {
     if (SERVICES.has(username)) return secretEquals(password, serviceSecret) ? { kind: 'service', name: username } : undefined;
-    if (employeeOfClient(clientId) !== username) return undefined;
+    if (!ClientId.safeParse(clientId).success || employeeOfClient(clientId) !== username) return undefined;
     const claims = await tokens.verify(password);
     if (claims?.sub !== username) return undefined;
     const employee = await m.Employee.findOne({ id: username, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>();
     return employee ? { kind: 'employee', id: username, clientId, role: employee.role } : undefined;
   };
 }
+
+const dummyHash = hashPassword('no account has this password');
 
 export type LoginResult = { token: string; expires_at: number; employee: PublicProfile };
 
@@ -35,8 +37,9 @@ export async function login({ m, tokens }: AuthOptions, employeeId: string, pass
     m.Employee.findOne({ id: employeeId }, { _id: 0 }).lean<Employee>(),
     m.Credential.findOne({ employee_id: employeeId }).lean(),
   ]);
-  if (!employee || employee.status !== 'active' || !credential?.password_hash) return undefined;
-  if (!(await verifyPassword(password, credential.password_hash))) return undefined;
+  // Hash even when there is nothing to compare with, so timing does not tell which ids exist.
+  const matches = await verifyPassword(password, credential?.password_hash ?? (await dummyHash));
+  if (!employee || employee.status !== 'active' || !credential?.password_hash || !matches) return undefined;
   const { token, expires_at } = await tokens.issue({ sub: employee.id, role: employee.role });
   return { token, expires_at, employee: publicProfile(employee) };
 }

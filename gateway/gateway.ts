@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Connection, Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { Presence, employeeOfClient, parseTopic, type Employee } from '../schemas/index.js';
+import { Presence, employeeOfClient, errorResponse, isTopicId, parseTopic, topics, type Employee } from '../schemas/index.js';
 import { Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME, type Config } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
@@ -31,7 +31,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
   await redis.connect();
-  const temporalConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  // Lazy: Temporal being down must not keep the gateway (and chat) from starting; /healthz tells.
+  const temporalConnection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
   const tokens = new Tokens(config.MCHAT_JWT_SECRET, config.MCHAT_TOKEN_TTL_SECONDS);
   const auth = { m, tokens, serviceSecret: config.MCHAT_SERVICE_SECRET };
@@ -54,8 +55,29 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     if (ctx) void handleRequest(ctx, caller, seqId, payload);
   };
 
+  // Before the broker: EMQX authenticates the gateway's own MQTT login through this API.
+  let brokerUp: () => boolean = () => false;
+  const app = httpApi({
+    auth,
+    m,
+    tokens,
+    memberships,
+    serviceSecret: config.MCHAT_SERVICE_SECRET,
+    log,
+    probes: {
+      broker: async () => { if (!brokerUp()) throw new Error('not connected'); },
+      temporal: () => temporalConnection.healthService.check({}),
+      database: () => db.db!.admin().ping(),
+      redis: () => redis.ping(),
+    },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const address = server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+
   let publisher: Publisher;
-  let brokerUp: () => boolean;
   let closeBroker: () => Promise<void>;
   if (config.embeddedBroker) {
     const broker = await startEmbeddedBroker({
@@ -86,14 +108,22 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       const ingress = INGRESS_REQ.exec(topic);
       if (ingress) {
         const [, clientId, seqId] = ingress as unknown as [string, string, string];
-        void callerOf(clientId).then((caller) => caller && onRequest(caller, seqId, payload));
+        if (!isTopicId(clientId) || !isTopicId(seqId)) return log.warn({ topic }, 'malformed ingress topic dropped');
+        callerOf(clientId).then(
+          (caller) => caller && onRequest(caller, seqId, payload),
+          (err: unknown) => {
+            log.error({ err, clientId, seqId }, 'could not identify the caller');
+            const error = errorResponse(seqId, { code: 'E_UNAVAILABLE', message: 'the directory is unavailable; retry later' });
+            publisher.publish(topics.resp(clientId, seqId), error, { qos: 1 }).catch(() => undefined);
+          },
+        );
         return;
       }
       const t = parseTopic(topic);
       if (t?.kind === 'status') onPresence(t.employeeId, payload);
     });
     // Re-subscribed on every (re)connect: the session is clean so the broker forgets them.
-    const subscribe = () => client.subscribeAsync({ [INGRESS_FILTER]: { qos: 1 }, 'mchat/status/+': { qos: 0 } });
+    const subscribe = () => client.subscribeAsync({ [INGRESS_FILTER]: { qos: 2 }, 'mchat/status/+': { qos: 0 } });
     client.on('connect', () => void subscribe().catch((err: unknown) => log.error({ err }, 'subscribe failed')));
     await subscribe();
     publisher = mqttPublisher(client);
@@ -117,25 +147,6 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     maxPayloadBytes: config.MCHAT_MAX_PAYLOAD_BYTES,
   };
 
-  const app = httpApi({
-    auth,
-    m,
-    tokens,
-    memberships,
-    serviceSecret: config.MCHAT_SERVICE_SECRET,
-    log,
-    probes: {
-      broker: async () => { if (!brokerUp()) throw new Error('not connected'); },
-      temporal: () => temporalConnection.healthService.check({}),
-      database: () => db.db!.admin().ping(),
-      redis: () => redis.ping(),
-    },
-  });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const address = server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   log.info({ http: httpPort, embeddedBroker: config.embeddedBroker }, 'gateway listening');
 
   return {

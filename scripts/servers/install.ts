@@ -19,7 +19,7 @@ function sh(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.
 }
 
 function aptInstall(packages: string[]): void {
-  const missing = packages.filter((p) => !onPath(p === 'redis-server' ? 'redis-server' : p));
+  const missing = packages.filter((p) => !onPath(p) && !existsSync(`/usr/sbin/${p}`));
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`missing ${missing.join(', ')}: install them (e.g. sudo apt-get install -y ${missing.join(' ')}) and run again`);

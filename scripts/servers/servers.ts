@@ -121,7 +121,9 @@ export function startMosquitto({ port, dir }: ServerOptions): Promise<RunningSer
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'user root', ''].join('\n'));
-  return run({ name: 'mosquitto', command: 'mosquitto', args: ['-c', conf], port, url: `mqtt://127.0.0.1:${port}`, dir });
+  // Debian installs the broker in /usr/sbin, which is not on every user's PATH.
+  const command = onPath('mosquitto') ? 'mosquitto' : '/usr/sbin/mosquitto';
+  return run({ name: 'mosquitto', command, args: ['-c', conf], port, url: `mqtt://127.0.0.1:${port}`, dir });
 }
 
 export function onPath(command: string): boolean {
