@@ -15,6 +15,7 @@ import { startEmbeddedBroker } from './broker.js';
 import type { Caller, GatewayContext } from './context.js';
 import { httpApi } from './http.js';
 import { handleRequest } from './ingress.js';
+import { seedDemo } from './seed.js';
 
 export interface Gateway {
   httpPort: number;
@@ -28,6 +29,9 @@ const INGRESS_REQ = /^mchat\/ingress\/req\/([^/]+)\/([^/]+)$/;
 export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
   const db = await connectDb(config.MONGO_URL);
   const m = models(db);
+  if (config.MCHAT_SEED_DEMO) {
+    await seedDemo(m, { agentUrl: config.DEMO_AGENT_URL, agentSecret: config.DEMO_AGENT_SECRET, password: config.MCHAT_DEMO_PASSWORD });
+  }
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
   await redis.connect();

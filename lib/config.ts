@@ -30,11 +30,18 @@ const Env = z.object({
   MCHAT_SERVICE_SECRET: z.string().min(32).optional(),
   MCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
   MCHAT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** Create the demo organisation at gateway start if it is missing (npm start, the compose demo). */
+  MCHAT_SEED_DEMO: z.stringbool().default(false),
+  MCHAT_DEMO_PASSWORD: z.string().min(8).default('mchat-demo'),
+  DEMO_AGENT_URL: z.string().url().default('http://127.0.0.1:8090'),
+  DEMO_AGENT_SECRET: z.string().min(16).optional(),
 });
 
-export type Config = Omit<z.infer<typeof Env>, 'MCHAT_JWT_SECRET' | 'MCHAT_SERVICE_SECRET' | 'PUBLIC_MQTT_WS_URL'> & {
-  MCHAT_JWT_SECRET: string;
-  MCHAT_SERVICE_SECRET: string;
+type Secret = 'MCHAT_JWT_SECRET' | 'MCHAT_SERVICE_SECRET' | 'DEMO_AGENT_SECRET';
+
+export type Config = Omit<z.infer<typeof Env>, Secret | 'PUBLIC_MQTT_WS_URL'> & {
+  [K in Secret]: string;
+} & {
   PUBLIC_MQTT_WS_URL: string;
   /** True when the gateway runs the embedded broker (no MQTT_URL). */
   embeddedBroker: boolean;
@@ -43,7 +50,7 @@ export type Config = Omit<z.infer<typeof Env>, 'MCHAT_JWT_SECRET' | 'MCHAT_SERVI
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.parse(env);
   const dataDir = resolve(parsed.MCHAT_DATA_DIR);
-  const secret = (name: 'MCHAT_JWT_SECRET' | 'MCHAT_SERVICE_SECRET'): string => {
+  const secret = (name: Secret): string => {
     const given = parsed[name];
     if (given) return given;
     if (parsed.NODE_ENV === 'production') throw new Error(`${name} must be set in production`);
@@ -54,6 +61,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     MCHAT_DATA_DIR: dataDir,
     MCHAT_JWT_SECRET: secret('MCHAT_JWT_SECRET'),
     MCHAT_SERVICE_SECRET: secret('MCHAT_SERVICE_SECRET'),
+    // Only the demo needs it; production without the demo never asks.
+    get DEMO_AGENT_SECRET() {
+      return secret('DEMO_AGENT_SECRET');
+    },
     PUBLIC_MQTT_WS_URL: parsed.PUBLIC_MQTT_WS_URL ?? `ws://localhost:${parsed.MQTT_WS_PORT}/mqtt`,
     embeddedBroker: parsed.MQTT_URL === undefined,
   };

@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
-import { loadConfig, localSecret } from '../lib/config.js';
-import { connectDb, models } from '../lib/db.js';
+import { loadConfig } from '../lib/config.js';
 import { installServers } from './servers/install.js';
 import { freePort, portOpen, startFerretDb, startRedis, startTemporal, type RunningServer } from './servers/servers.js';
 import { httpOk, listening, startApp, tsx, waitFor, type AppProcess } from './processes.js';
-import { DEMO_LOGINS, seedDemo } from './seed.js';
+import { DEMO_LOGINS } from '../gateway/seed.js';
 
 /**
  * `npm start`: the whole MChat stack on local defaults. Servers named by MQTT_URL, TEMPORAL_ADDRESS,
@@ -63,18 +62,18 @@ async function main(): Promise<void> {
   const demoAgentPort = Number(env.DEMO_AGENT_PORT ?? 8090);
   const webPort = Number(env.WEB_PORT ?? 3000);
   const gatewayUrl = `http://127.0.0.1:${config.HTTP_PORT}`;
-  const agentSecret = env.DEMO_AGENT_SECRET ?? localSecret(dataDir, 'DEMO_AGENT_SECRET');
-  const password = env.MCHAT_DEMO_PASSWORD ?? 'mchat-demo';
-  const appEnv: NodeJS.ProcessEnv = { ...urls, MCHAT_DATA_DIR: dataDir, DEMO_AGENT_SECRET: agentSecret };
-
-  const db = await connectDb(urls.MONGO_URL ?? config.MONGO_URL);
-  await seedDemo(models(db), { agentUrl: `http://127.0.0.1:${demoAgentPort}`, agentSecret, password });
-  await db.close();
+  const appEnv: NodeJS.ProcessEnv = {
+    ...urls,
+    MCHAT_DATA_DIR: dataDir,
+    MCHAT_SEED_DEMO: 'true',
+    DEMO_AGENT_URL: `http://127.0.0.1:${demoAgentPort}`,
+    DEMO_AGENT_PORT: String(demoAgentPort),
+  };
 
   const gateway = startApp('gateway', tsx('gateway/main.ts'), appEnv, logDir);
   apps.push(gateway);
   await waitFor('the gateway', () => httpOk(`${gatewayUrl}/healthz`), gateway);
-  apps.push(startApp('demo-agent', tsx('agents/demo/main.ts'), { ...appEnv, DEMO_AGENT_PORT: String(demoAgentPort) }, logDir));
+  apps.push(startApp('demo-agent', tsx('agents/demo/main.ts'), appEnv, logDir));
   apps.push(startApp('worker', tsx('activities/worker.ts'), appEnv, logDir));
   const web = startApp(
     'web',
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
 MChat is running.
 
   Open        http://localhost:${webPort}
-  Logins      ${DEMO_LOGINS.join(', ')}  (password: ${password})
+  Logins      ${DEMO_LOGINS.join(', ')}  (password: ${config.MCHAT_DEMO_PASSWORD})
               u_wang is an admin; a_sales is the AI sales assistant: try "查订单 SO-1001"
   Gateway     ${gatewayUrl}  (health: ${gatewayUrl}/healthz)
   MQTT        mqtt://${config.MQTT_HOST}:${config.MQTT_PORT}  ws: ${config.PUBLIC_MQTT_WS_URL}

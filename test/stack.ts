@@ -4,7 +4,6 @@ import { inject } from 'vitest';
 import { connectDb, models, type Models } from '../lib/db.js';
 import { freePort } from '../scripts/servers/servers.js';
 import { httpOk, startApp, tsx, waitFor, type AppProcess } from '../scripts/processes.js';
-import { seedDemo } from '../scripts/seed.js';
 import type { Connection } from 'mongoose';
 
 export const DEMO_PASSWORD = 'test-password';
@@ -53,12 +52,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     TEMPORAL_ADDRESS: services.temporalAddress,
     TEMPORAL_TASK_QUEUE: `mchat-${httpPort}`,
     DEMO_AGENT_PORT: String(agentPort),
-    DEMO_AGENT_SECRET: 'test-agent-secret-test-agent-secret',
+    DEMO_AGENT_URL: `http://127.0.0.1:${agentPort}`,
+    MCHAT_SEED_DEMO: 'true',
+    MCHAT_DEMO_PASSWORD: DEMO_PASSWORD,
     ...opts.env,
   };
   const db = await connectDb(mongoUrl);
   const m = models(db);
-  await seedDemo(m, { agentUrl: `http://127.0.0.1:${agentPort}`, agentSecret: env.DEMO_AGENT_SECRET!, password: DEMO_PASSWORD });
 
   const apps: AppProcess[] = [];
   const httpUrl = `http://127.0.0.1:${httpPort}`;
