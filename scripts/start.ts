@@ -100,6 +100,8 @@ MChat is running.
   Gateway     ${gatewayUrl}  (health: ${gatewayUrl}/healthz)
   MQTT        mqtt://${config.MQTT_HOST}:${config.MQTT_PORT}  ws: ${config.PUBLIC_MQTT_WS_URL}
   Temporal    ${urls.TEMPORAL_ADDRESS ?? config.TEMPORAL_ADDRESS}${temporalUi}
+  Database    ${urls.MONGO_URL ?? config.MONGO_URL}
+  Redis       ${urls.REDIS_URL ?? config.REDIS_URL}
   Data, logs  ${dataDir}
 
 Ctrl-C stops everything.`);

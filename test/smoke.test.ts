@@ -68,4 +68,16 @@ describe('end to end: MQTT request → gateway → database → Temporal → age
     expect(msg.workflow_id).toBe(handle.workflowId);
     expect(await stack.m.Message.countDocuments({ conversation_id: sent.conversation_id })).toBe(2);
   });
+
+  it('serves browsers over MQTT on WebSocket with the same protocol and rules', async () => {
+    const ws = await TestClient.connect(stack.wsUrl, 'u_zhang', await stack.login('u_zhang'), 'web-1');
+    try {
+      const { conversations } = await ws.ok<{ conversations: { conversation_id: string; last_seq: number }[] }>('conv.list', {});
+      expect(conversations.map((c) => c.conversation_id)).toContain(directConversationId('u_li', 'u_zhang'));
+      // SUBACK 128: mqtt.js turns the refusal into an error.
+      await expect(ws.mqtt.subscribeAsync('mchat/inbox/u_li', { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    } finally {
+      await ws.close();
+    }
+  });
 });
