@@ -16,14 +16,22 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/** False for a wrong password and for a stored hash that is not one of ours: never throws. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [alg, n, r, p, salt, key] = stored.split('$');
-  if (alg !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem,
-  });
-  return timingSafeEqual(actual, expected);
+  const [alg, n, r, p, salt, key, ...rest] = stored.split('$');
+  const params = { N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem };
+  const expected = Buffer.from(key ?? '', 'base64url');
+  const sane =
+    alg === 'scrypt' && rest.length === 0 && expected.length >= 16 && Buffer.from(salt ?? '', 'base64url').length >= 16 &&
+    Number.isInteger(Math.log2(params.N)) && params.N >= 2 ** 14 && params.N <= 2 ** 20 &&
+    Number.isInteger(params.r) && params.r >= 1 && params.r <= 32 && Number.isInteger(params.p) && params.p >= 1 && params.p <= 16;
+  if (!sane) return false;
+  try {
+    const actual = await scrypt(password, Buffer.from(salt!, 'base64url'), expected.length, params);
+    return timingSafeEqual(actual, expected);
+  } catch {
+    return false;
+  }
 }
 
 export interface TokenClaims {

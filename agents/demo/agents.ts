@@ -29,9 +29,9 @@ export function salesAgent(req: AgentRequest): AgentReply {
   const order = findOrder(text);
   if (order) return { text: `${asker}, order ${order.id} for ${order.customer} is ${order.status}.`, card: orderCard(order) };
   if (ORDER_ID.test(text)) return { text: `I could not find order ${ORDER_ID.exec(text)![0].toUpperCase()}.` };
-  if (/查订单|order/i.test(text)) return { text: 'Which order? Give me its number, e.g. SO-1001.' };
+  if (/查订单|\border\b/i.test(text)) return { text: 'Which order? Give me its number, e.g. SO-1001.' };
   if (/推荐|recommend/i.test(text)) {
-    const wanted = PRODUCTS.find((p) => text.toLowerCase().includes(p.category)) ?? PRODUCTS[1]!;
+    const wanted = PRODUCTS.find((p) => new RegExp(`\\b${p.category}\\b`, 'i').test(text)) ?? PRODUCTS[1]!;
     return { text: `I recommend ${wanted.name} (¥${wanted.price_cny}/seat/month): ${wanted.pitch}.` };
   }
   return { text: `Hi ${asker}, I can look up orders (e.g. "查订单 SO-1001") and recommend products (e.g. "推荐 ai").` };

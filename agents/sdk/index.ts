@@ -54,13 +54,17 @@ export function createAgentServer(opts: AgentServerOptions): Server {
     req.on('end', () => {
       const verified = verifyAgentRequest(opts.secret, req.headers, Buffer.concat(chunks).toString('utf8'));
       if (!verified.ok) return reply(verified.status, { error: verified.error });
-      Promise.resolve(handler(verified.request)).then(
-        (answer) => reply(200, AgentReply.parse(answer)),
-        (err: unknown) => {
-          opts.onError?.(err);
-          reply(500, { error: 'agent failed' });
-        },
-      );
+      // Inside the chain, so a handler that throws or answers out of shape still gets a 500.
+      Promise.resolve(verified.request)
+        .then(handler)
+        .then((answer) => AgentReply.parse(answer))
+        .then(
+          (answer) => reply(200, answer),
+          (err: unknown) => {
+            opts.onError?.(err);
+            reply(500, { error: 'agent failed' });
+          },
+        );
     });
   });
 }

@@ -1,6 +1,7 @@
 import { publicProfile, type Employee, type OpPayload } from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
+import { escapeRegex } from '../../lib/text.js';
 
 const SEARCH_LIMIT = 50;
 
@@ -8,10 +9,6 @@ export async function get(ctx: GatewayContext, _caller: Caller, p: OpPayload<'em
   const e = await ctx.m.Employee.findOne({ id: p.id }, { _id: 0 }).lean<Employee>();
   if (!e) throw new OpError('E_NOT_FOUND', `no employee "${p.id}"`, 'payload.id');
   return { employee: publicProfile(e) };
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function search(ctx: GatewayContext, _caller: Caller, p: OpPayload<'employee.search'>) {

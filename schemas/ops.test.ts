@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { isOpName, opPayloads } from './ops.js';
+
+const pathsOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) => {
+  expect(r.success).toBe(false);
+  return r.error!.issues.map((i) => i.path.join('.'));
+};
+
+describe('isOpName', () => {
+  it.each(Object.keys(opPayloads))('knows %s', (op) => expect(isOpName(op)).toBe(true));
+  it.each(['msg.recall', 'toString', 'constructor', '__proto__', 'hasOwnProperty', '', 'MSG.SEND'])('does not know %j', (op) => {
+    expect(isOpName(op)).toBe(false);
+  });
+});
+
+describe('msg.send', () => {
+  const s = opPayloads['msg.send'];
+  const ok = { to: { direct: 'a_sales' }, client_msg_id: 'c1', body: { text: 'hi' } };
+  it('accepts direct and group sends', () => {
+    expect(s.safeParse(ok).success).toBe(true);
+    expect(s.safeParse({ ...ok, to: { group: 'g1' } }).success).toBe(true);
+  });
+  it.each([
+    [{ to: undefined }, 'to'],
+    [{ to: { direct: 'a', group: 'g' } }, 'to'],
+    [{ client_msg_id: '#' }, 'client_msg_id'],
+    [{ client_msg_id: undefined }, 'client_msg_id'],
+    [{ body: {} }, 'body.text'],
+    [{ body: { text: 'x'.repeat(8_001) } }, 'body.text'],
+  ])('rejects %j at %s', (patch, path) => expect(pathsOf(s.safeParse({ ...ok, ...patch }))).toContain(path));
+});
+
+describe('msg.history', () => {
+  const s = opPayloads['msg.history'];
+  it('defaults limit to 50 and accepts the bounds', () => {
+    expect(s.parse({ conversation_id: 'g:g1' }).limit).toBe(50);
+    expect(s.safeParse({ conversation_id: 'g:g1', limit: 200, before_seq: 1, after_seq: 0 }).success).toBe(true);
+  });
+  it.each([
+    [{ limit: 201 }, 'limit'],
+    [{ limit: 0 }, 'limit'],
+    [{ limit: 1.5 }, 'limit'],
+    [{ before_seq: 0 }, 'before_seq'],
+    [{ after_seq: -1 }, 'after_seq'],
+    [{ conversation_id: 'x' }, 'conversation_id'],
+  ])('rejects %j at %s', (patch, path) => expect(pathsOf(s.safeParse({ conversation_id: 'g:g1', ...patch }))).toContain(path));
+});
+
+describe('directory ops', () => {
+  it('conv.list takes an empty object', () => {
+    expect(opPayloads['conv.list'].safeParse({}).success).toBe(true);
+    expect(opPayloads['conv.list'].safeParse(null).success).toBe(false);
+  });
+  it('employee.get needs a valid id', () => {
+    expect(opPayloads['employee.get'].safeParse({ id: 'u_li' }).success).toBe(true);
+    expect(pathsOf(opPayloads['employee.get'].safeParse({ id: '+' }))).toContain('id');
+    expect(pathsOf(opPayloads['employee.get'].safeParse({}))).toContain('id');
+  });
+  it('employee.search defaults q and bounds its fields', () => {
+    const s = opPayloads['employee.search'];
+    expect(s.parse({})).toEqual({ q: '' });
+    expect(s.safeParse({ q: 'li', department: 'd1', skill: 'sql' }).success).toBe(true);
+    expect(pathsOf(s.safeParse({ q: 'q'.repeat(129) }))).toContain('q');
+    expect(pathsOf(s.safeParse({ department: 'd/1' }))).toContain('department');
+    expect(pathsOf(s.safeParse({ skill: 's'.repeat(65) }))).toContain('skill');
+  });
+});
