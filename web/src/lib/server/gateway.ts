@@ -1,0 +1,48 @@
+import { env } from '$env/dynamic/private';
+import { ErrorBody, type PublicProfile } from '$schemas';
+
+export const SESSION_COOKIE = 'mchat_session';
+
+/** Set and delete must agree on these, or the browser keeps the cookie. */
+export function sessionCookie(url: URL) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    // SvelteKit defaults to Secure, which browsers drop on plain-http hosts other than localhost.
+    secure: url.protocol === 'https:',
+  } as const;
+}
+
+export type LoginResult = { token: string; expires_at: number; employee: PublicProfile };
+
+type Reply<T> = { ok: true; data: T } | { ok: false; status: number; error: ErrorBody };
+
+const gatewayUrl = () => env.GATEWAY_URL || 'http://127.0.0.1:8080';
+
+/** One call to the gateway's HTTP API; failures come back as protocol errors, never as throws. */
+async function call<T>(path: string, init: RequestInit): Promise<Reply<T>> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, gatewayUrl()), { ...init, signal: AbortSignal.timeout(10_000) });
+  } catch {
+    return { ok: false, status: 503, error: { code: 'E_UNAVAILABLE', message: 'The MChat gateway cannot be reached. Try again shortly.' } };
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  if (res.ok) return { ok: true, data: body as T };
+  const parsed = ErrorBody.safeParse((body as { error?: unknown } | undefined)?.error);
+  const error = parsed.success ? parsed.data : { code: 'E_INTERNAL' as const, message: `The gateway answered HTTP ${res.status}.` };
+  return { ok: false, status: res.status, error };
+}
+
+export function login(employee_id: string, password: string): Promise<Reply<LoginResult>> {
+  return call('/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ employee_id, password }),
+  });
+}
+
+export function me(token: string): Promise<Reply<{ employee: PublicProfile }>> {
+  return call('/api/me', { headers: { authorization: `Bearer ${token}` } });
+}

@@ -1,0 +1,10 @@
+import adapter from '@sveltejs/adapter-node';
+
+/** @type {import('@sveltejs/kit').Config} */
+export default {
+  kit: {
+    adapter: adapter(),
+    // The zod schemas at the repo root are the single source of truth for everything on the wire.
+    alias: { $schemas: '../schemas/index.ts' },
+  },
+};

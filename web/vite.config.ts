@@ -1,0 +1,15 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// SvelteKit takes the project directory from process.cwd() when its plugin module is loaded, and
+// the repo's scripts run `vite dev web` / `vite build web` from the repo root: step into web/ first.
+process.chdir(fileURLToPath(new URL('.', import.meta.url)));
+const { sveltekit } = await import('@sveltejs/kit/vite');
+
+export default defineConfig({
+  plugins: [sveltekit()],
+  // Next to the repo's other caches rather than in a web/node_modules of its own.
+  cacheDir: fileURLToPath(new URL('../node_modules/.vite/web', import.meta.url)),
+  // The shared schemas live outside web/, so the dev server must be allowed to serve them.
+  server: { fs: { allow: [fileURLToPath(new URL('../schemas', import.meta.url))] } },
+});
