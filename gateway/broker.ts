@@ -5,7 +5,9 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import type { Publisher } from '../lib/publisher.js';
+import { parseTopic } from '../schemas/topics.js';
 import { canPublish, canSubscribe, type Memberships, type Principal } from './acl.js';
+import type { LiveAcl } from './admin/effects.js';
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -18,9 +20,8 @@ export interface EmbeddedBrokerOptions {
   log: Logger;
 }
 
-export interface EmbeddedBroker extends Publisher {
+export interface EmbeddedBroker extends Publisher, LiveAcl {
   readonly aedes: Aedes;
-  principalOf(client: Client): Principal | undefined;
   close(): Promise<void>;
 }
 
@@ -33,8 +34,19 @@ const BLACK_HOLE = '$mchat/denied';
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const principals = new WeakMap<Client, Principal>();
+  // The live ACL: connections and group memberships of the employees online now, so that a
+  // membership change or a disabled account takes effect without anyone reconnecting.
+  const connections = new Map<string, Set<Client>>();
+  const groupsOf = new Map<string, ReadonlySet<string>>();
   const aedes = await Aedes.createBroker({ drainTimeout: 30_000 });
   const { log } = opts;
+
+  const loadGroups = async (employeeId: string) => {
+    const groups = await opts.memberships(employeeId);
+    if (connections.has(employeeId)) groupsOf.set(employeeId, groups);
+    return groups;
+  };
+  const cachedMemberships: Memberships = async (employeeId) => groupsOf.get(employeeId) ?? loadGroups(employeeId);
 
   aedes.authenticate = (client, username, password, done) => {
     opts
@@ -45,6 +57,10 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
           return done(Object.assign(new Error('bad credentials'), { returnCode: 4 }), false);
         }
         principals.set(client, principal);
+        if (principal.kind === 'employee') {
+          const set = connections.get(principal.id) ?? new Set();
+          connections.set(principal.id, set.add(client));
+        }
         done(null, true);
       })
       .catch((err: unknown) => {
@@ -66,7 +82,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   aedes.authorizeSubscribe = (client, sub, done) => {
     const principal = principals.get(client);
-    const allowed = principal ? canSubscribe(principal, sub.topic, opts.memberships) : Promise.resolve(false);
+    const allowed = principal ? canSubscribe(principal, sub.topic, cachedMemberships) : Promise.resolve(false);
     allowed.then(
       (ok) => {
         if (!ok) log.warn({ clientId: client.id, topic: sub.topic }, 'subscribe denied');
@@ -78,6 +94,27 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       },
     );
   };
+
+  // Delivery is checked again, synchronously, against the live memberships: someone removed from
+  // a group stops receiving it at once, though their old subscription is still in place.
+  aedes.authorizeForward = (client, packet) => {
+    const principal = principals.get(client);
+    if (principal?.kind !== 'employee') return packet;
+    const t = parseTopic(packet.topic);
+    if (t?.kind !== 'group') return packet;
+    return groupsOf.get(principal.id)?.has(t.groupId) ? packet : null;
+  };
+
+  aedes.on('clientDisconnect', (client: Client) => {
+    const principal = principals.get(client);
+    if (principal?.kind !== 'employee') return;
+    const set = connections.get(principal.id);
+    set?.delete(client);
+    if (set?.size === 0) {
+      connections.delete(principal.id);
+      groupsOf.delete(principal.id);
+    }
+  });
 
   aedes.on('publish', (packet: PublishPacket, client: Client | null) => {
     if (!client || packet.topic === BLACK_HOLE) return;
@@ -97,7 +134,15 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   return {
     aedes,
-    principalOf: (client) => principals.get(client),
+    async refresh(employeeIds) {
+      await Promise.all(employeeIds.filter((id) => connections.has(id)).map(loadGroups));
+    },
+    disconnect(employeeId) {
+      for (const client of connections.get(employeeId) ?? []) {
+        log.info({ clientId: client.id }, 'disconnecting a disabled employee');
+        client.close();
+      }
+    },
     publish(topic, message, { qos, retain = false }) {
       return new Promise((resolve, reject) =>
         aedes.publish(

@@ -3,6 +3,7 @@ import type { Models } from '../lib/db.js';
 import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import type { Message } from '../schemas/index.js';
+import type { AdminContext } from './admin/ops.js';
 
 /** The authenticated employee behind a request: taken from the connection, never from the payload. */
 export interface Caller {
@@ -21,6 +22,7 @@ export interface GatewayContext {
   store: MessageStore;
   publisher: Publisher;
   agents: AgentDispatcher;
+  admin: AdminContext;
   log: Logger;
   maxPayloadBytes: number;
 }

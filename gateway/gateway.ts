@@ -15,6 +15,7 @@ import { startEmbeddedBroker } from './broker.js';
 import type { Caller, GatewayContext } from './context.js';
 import { httpApi } from './http.js';
 import { handleRequest } from './ingress.js';
+import { OrgAnnouncer, type LiveAcl } from './admin/effects.js';
 import { seedDemo } from './seed.js';
 
 export interface Gateway {
@@ -24,7 +25,7 @@ export interface Gateway {
 
 /** Requests relayed by an external broker (EMQX rule) with the identity it authenticated. */
 const INGRESS_FILTER = '$share/mchat-gateway/mchat/ingress/#';
-const INGRESS_REQ = /^mchat\/ingress\/req\/([^/]+)\/([^/]+)$/;
+const INGRESS = /^mchat\/ingress\/(?:req\/([^/]+)\/([^/]+)|admin\/([^/]+))$/;
 
 export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
   const db = await connectDb(config.MONGO_URL);
@@ -55,18 +56,20 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       log.warn({ err, employeeId }, 'could not record presence'),
     );
   };
-  const onRequest = (caller: Caller, seqId: string, payload: Buffer) => {
+  const onRequest = (caller: Caller, seqId: string | undefined, payload: Buffer) => {
     if (ctx) void handleRequest(ctx, caller, seqId, payload);
   };
 
   // Before the broker: EMQX authenticates the gateway's own MQTT login through this API.
   let brokerUp: () => boolean = () => false;
   const app = httpApi({
+    context: () => ctx,
     auth,
     m,
     tokens,
     memberships,
     serviceSecret: config.MCHAT_SERVICE_SECRET,
+    redis,
     log,
     probes: {
       broker: async () => { if (!brokerUp()) throw new Error('not connected'); },
@@ -82,6 +85,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
 
   let publisher: Publisher;
+  let liveAcl: LiveAcl;
   let closeBroker: () => Promise<void>;
   if (config.embeddedBroker) {
     const broker = await startEmbeddedBroker({
@@ -95,10 +99,12 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         const t = parseTopic(topic);
         if (principal.kind !== 'employee') return;
         if (t?.kind === 'req') onRequest(principal, t.seqId, payload);
+        else if (t?.kind === 'adminCmd') onRequest(principal, undefined, payload);
         else if (t?.kind === 'status') onPresence(t.employeeId, payload);
       },
     });
     publisher = broker;
+    liveAcl = broker;
     brokerUp = () => !broker.aedes.closed;
     closeBroker = () => broker.close();
   } else {
@@ -109,14 +115,17 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       clientId: `${SERVICE_USERNAME.gateway}-${process.pid}`,
     });
     client.on('message', (topic, payload) => {
-      const ingress = INGRESS_REQ.exec(topic);
+      const ingress = INGRESS.exec(topic);
       if (ingress) {
-        const [, clientId, seqId] = ingress as unknown as [string, string, string];
-        if (!isTopicId(clientId) || !isTopicId(seqId)) return log.warn({ topic }, 'malformed ingress topic dropped');
+        // req/{client_id}/{seq_id} for requests, admin/{client_id} for admin commands.
+        const clientId = (ingress[1] ?? ingress[3])!;
+        const seqId = ingress[2];
+        if (!isTopicId(clientId) || (seqId !== undefined && !isTopicId(seqId))) return log.warn({ topic }, 'malformed ingress topic dropped');
         callerOf(clientId).then(
           (caller) => caller && onRequest(caller, seqId, payload),
           (err: unknown) => {
             log.error({ err, clientId, seqId }, 'could not identify the caller');
+            if (seqId === undefined) return;
             const error = errorResponse(seqId, { code: 'E_UNAVAILABLE', message: 'the directory is unavailable; retry later' });
             publisher.publish(topics.resp(clientId, seqId), error, { qos: 1 }).catch(() => undefined);
           },
@@ -131,6 +140,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     client.on('connect', () => void subscribe().catch((err: unknown) => log.error({ err }, 'subscribe failed')));
     await subscribe();
     publisher = mqttPublisher(client);
+    liveAcl = {
+      // EMQX asks /internal/emqx/authz on every subscribe and publish (no cache), so a join, and a
+      // disabled account's next publish or subscribe, apply at once. Cutting subscriptions that
+      // already exist needs EMQX's REST API, which is not wired yet.
+      refresh: async () => undefined,
+      disconnect: (employeeId) => log.warn({ employeeId }, 'disabled employee stays connected until EMQX drops the session'),
+    };
     brokerUp = () => client.connected;
     closeBroker = () => client.endAsync();
   }
@@ -142,14 +158,18 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     return id && e ? { id, clientId, role: e.role } : undefined;
   }
 
+  const announce = new OrgAnnouncer(m, publisher, liveAcl, log);
   ctx = {
     m,
     store: new MessageStore(m),
     publisher,
     agents: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
+    admin: { m, announce, production: config.NODE_ENV === 'production' },
     log,
     maxPayloadBytes: config.MCHAT_MAX_PAYLOAD_BYTES,
   };
+  // Retained state for whoever subscribes from now on; refreshed by every change.
+  await announce.settle([announce.orgTree()]);
 
   log.info({ http: httpPort, embeddedBroker: config.embeddedBroker }, 'gateway listening');
 

@@ -1,6 +1,7 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler } from 'express';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { EmployeeId, publicProfile, schemaError, type Employee, type ErrorBody } from '../schemas/index.js';
+import { EmployeeId, publicProfile, type Employee } from '../schemas/index.js';
 import { secretEquals, type Tokens } from '../lib/auth.js';
 import type { Models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
@@ -8,14 +9,20 @@ import { canPublish, canSubscribe, type Memberships } from './acl.js';
 import { login, mqttAuthenticator, type AuthOptions } from './auth.js';
 import { toErrorBody } from './errors.js';
 import { checkHealth, type DependencyName, type Probe } from './health.js';
+import type { GatewayContext } from './context.js';
+import { bearer, parse, sendError, wrap } from './http-util.js';
+import { orgRoutes } from './http-org.js';
 
 export interface HttpApiOptions {
+  /** Undefined until the broker is up; admin and directory routes answer 503 until then. */
+  context: () => GatewayContext | undefined;
   auth: AuthOptions;
   m: Models;
   tokens: Tokens;
   memberships: Memberships;
   probes: Record<DependencyName, Probe>;
   serviceSecret: string;
+  redis: Redis;
   log: Logger;
 }
 
@@ -23,24 +30,15 @@ const LoginBody = z.object({ employee_id: EmployeeId, password: z.string().min(1
 const EmqxAuthn = z.object({ username: z.string(), password: z.string(), clientid: z.string() });
 const EmqxAuthz = z.object({ username: z.string(), clientid: z.string(), topic: z.string(), action: z.enum(['publish', 'subscribe']) });
 
-const STATUS: Record<ErrorBody['code'], number> = {
-  E_SCHEMA: 400, E_AUTH: 401, E_FORBIDDEN: 403, E_NOT_FOUND: 404, E_CONFLICT: 409,
-  E_RATE_LIMITED: 429, E_TOO_LARGE: 413, E_UNAVAILABLE: 503, E_INTERNAL: 500,
-};
-
-function parse<T>(schema: z.ZodType<T>, req: Request): T | ErrorBody {
-  const r = schema.safeParse(req.body);
-  return r.success ? r.data : schemaError(r.error);
-}
-
 export function httpApi(opts: HttpApiOptions): express.Express {
   const { m, tokens, log } = opts;
   const app = express();
   app.disable('x-powered-by');
+  // Organisation imports are the one body allowed to be large; its parser runs first.
+  app.post('/api/admin/import', express.json({ limit: '6mb' }));
   app.use(express.json({ limit: '64kb' }));
 
-  const send = (res: express.Response, error: ErrorBody) => res.status(STATUS[error.code]).json({ error });
-  const wrap = (fn: RequestHandler): RequestHandler => (req, res, next) => Promise.resolve(fn(req, res, next)).catch(next);
+  const send = sendError;
 
   app.get('/healthz', wrap(async (_req, res) => {
     const report = await checkHealth(opts.probes);
@@ -48,8 +46,9 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   }));
 
   app.post('/api/login', wrap(async (req, res) => {
-    const body = parse(LoginBody, req);
-    if ('code' in body) return send(res, body);
+    const parsed = parse(LoginBody, req.body);
+    if (!parsed.ok) return send(res, parsed.error);
+    const body = parsed.value;
     const result = await login(opts.auth, body.employee_id, body.password);
     if (!result) {
       log.warn({ employee_id: body.employee_id, ip: req.ip }, 'login refused');
@@ -60,7 +59,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   }));
 
   app.get('/api/me', wrap(async (req, res) => {
-    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const token = bearer(req);
     const claims = token ? await tokens.verify(token) : undefined;
     if (!claims) return send(res, { code: 'E_AUTH', message: 'missing or expired token' });
     const employee = await m.Employee.findOne({ id: claims.sub, status: 'active' }, { _id: 0 }).lean<Employee>();
@@ -72,20 +71,22 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   // the embedded broker. Only EMQX, holding the service secret, may ask.
   const internal = express.Router();
   internal.use((req, res, next) => {
-    const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    const given = bearer(req) ?? '';
     if (secretEquals(given, opts.serviceSecret)) return next();
     send(res, { code: 'E_AUTH', message: 'service secret required' });
   });
   const authenticate = mqttAuthenticator(opts.auth);
   internal.post('/authn', wrap(async (req, res) => {
-    const body = parse(EmqxAuthn, req);
-    if ('code' in body) return send(res, body);
+    const parsed = parse(EmqxAuthn, req.body);
+    if (!parsed.ok) return send(res, parsed.error);
+    const body = parsed.value;
     const principal = await authenticate(body.clientid, body.username, body.password);
     res.json({ result: principal ? 'allow' : 'deny', is_superuser: principal?.kind === 'service' });
   }));
   internal.post('/authz', wrap(async (req, res) => {
-    const body = parse(EmqxAuthz, req);
-    if ('code' in body) return send(res, body);
+    const parsed = parse(EmqxAuthz, req.body);
+    if (!parsed.ok) return send(res, parsed.error);
+    const body = parsed.value;
     const employee = await m.Employee.findOne({ id: body.username, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>();
     if (!employee || !body.clientid.startsWith(`${body.username}:`)) return res.json({ result: 'deny' });
     const principal = { kind: 'employee', id: body.username, clientId: body.clientid, role: employee.role } as const;
@@ -95,6 +96,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
     res.json({ result: ok ? 'allow' : 'deny' });
   }));
   app.use('/internal/emqx', internal);
+  app.use('/api', orgRoutes(opts));
 
   app.use((_req, res) => send(res, { code: 'E_NOT_FOUND', message: 'no such endpoint' }));
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, _next) => {

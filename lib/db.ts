@@ -1,5 +1,5 @@
 import mongoose, { Schema, type Connection } from 'mongoose';
-import type { Employee, Department, Group, Message } from '../schemas/index.js';
+import type { AuditEntry, Employee, Department, Group, Message } from '../schemas/index.js';
 
 /**
  * One connection per process. Only the subset of MongoDB that FerretDB 1.x also serves is used:
@@ -123,6 +123,22 @@ const ConversationSchema = new Schema<ConversationDoc>(
   strict,
 );
 
+const AuditSchema = new Schema<AuditEntry>(
+  {
+    audit_id: { type: String, required: true, unique: true },
+    ts: { type: Number, required: true, index: true },
+    actor: { type: String, required: true, index: true },
+    op: { type: String, required: true, index: true },
+    target: { type: String, default: null, index: true },
+    ok: { type: Boolean, required: true },
+    error: { type: Schema.Types.Mixed },
+    before: { type: Schema.Types.Mixed },
+    after: { type: Schema.Types.Mixed },
+    via: { type: String, required: true },
+  },
+  strict,
+);
+
 function build(conn: Connection) {
   return {
     Employee: conn.model<Employee>('Employee', EmployeeSchema, 'employees'),
@@ -131,6 +147,7 @@ function build(conn: Connection) {
     Group: conn.model<Group>('Group', GroupSchema, 'groups'),
     Message: conn.model<Message>('Message', MessageSchema, 'messages'),
     Conversation: conn.model<ConversationDoc>('Conversation', ConversationSchema, 'conversations'),
+    Audit: conn.model<AuditEntry>('Audit', AuditSchema, 'audit'),
   };
 }
 export type Models = ReturnType<typeof build>;

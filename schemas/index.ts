@@ -6,3 +6,4 @@ export * from './message.js';
 export * from './events.js';
 export * from './ops.js';
 export * from './webhook.js';
+export * from './admin.js';

@@ -12,6 +12,7 @@ export const opPayloads = {
     limit: z.number().int().min(1).max(200).default(50),
   }),
   'conv.list': z.object({}),
+  'org.tree': z.object({}),
   'employee.get': z.object({ id: EmployeeId }),
   'employee.search': z.object({
     q: z.string().max(128).default(''),

@@ -11,4 +11,5 @@ export const handlers: { [O in OpName]: Handler<O> } = {
   'conv.list': messages.list,
   'employee.get': directory.get,
   'employee.search': directory.search,
+  'org.tree': directory.tree,
 };

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import {
+  AgentProfile, publicProfile, type AdminOpName, type AdminPayload, type Department, type Employee, type Group,
+} from '../../schemas/index.js';
+import { hashPassword } from '../../lib/auth.js';
+import type { Models } from '../../lib/db.js';
+import { OpError } from '../errors.js';
+import type { OrgAnnouncer } from './effects.js';
+import { wouldCycle } from './org.js';
+
+export interface AdminContext {
+  m: Models;
+  announce: OrgAnnouncer;
+  /** Production refuses agents whose webhook is not HTTPS or does not answer. */
+  production: boolean;
+}
+
+/** What an admin op did, for its caller and for the audit log. */
+export interface Outcome {
+  result: unknown;
+  target: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome>;
+
+async function employee(m: Models, id: string, field: string): Promise<Employee> {
+  const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();
+  if (!e) throw new OpError('E_NOT_FOUND', `no employee "${id}"`, field);
+  return e;
+}
+
+async function activeEmployees(m: Models, ids: readonly string[], field: string): Promise<void> {
+  const found = new Set((await m.Employee.find({ id: { $in: ids }, status: 'active' }, { id: 1 }).lean()).map((e) => e.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length) throw new OpError('E_NOT_FOUND', `no active employee ${missing.map((x) => `"${x}"`).join(', ')}`, field);
+}
+
+async function department(m: Models, id: string | null, field: string): Promise<void> {
+  if (id !== null && !(await m.Department.exists({ id }))) throw new OpError('E_NOT_FOUND', `no department "${id}"`, field);
+}
+
+async function group(m: Models, id: string): Promise<Group> {
+  const g = await m.Group.findOne({ id, dissolved: false }, { _id: 0 }).lean<Group>();
+  if (!g) throw new OpError('E_NOT_FOUND', `no group "${id}"`, 'payload.id');
+  return g;
+}
+
+async function unused(m: Models, id: string): Promise<void> {
+  if (await m.Employee.exists({ id })) throw new OpError('E_CONFLICT', `employee id "${id}" is taken`, 'payload.id');
+}
+
+function reachable(url: URL, timeoutMs = 3_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80), timeout: timeoutMs });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function checkWebhook(ctx: AdminContext, endpoint: string): Promise<void> {
+  if (!ctx.production) return;
+  const url = new URL(endpoint);
+  const field = 'payload.agent_profile.webhook_endpoint';
+  if (url.protocol !== 'https:') throw new OpError('E_SCHEMA', 'an agent webhook must use https in production', field);
+  if (!(await reachable(url))) throw new OpError('E_UNAVAILABLE', `agent webhook ${url.host} does not answer`, field);
+}
+
+const profile = (e: Employee) => publicProfile(e);
+
+export const adminHandlers: { [O in Exclude<AdminOpName, 'admin.import' | 'admin.audit.query' | 'admin.audit.export'>]: Handler<O> } = {
+  async 'admin.employee.create'(ctx, { password, ...p }) {
+    await unused(ctx.m, p.id);
+    await department(ctx.m, p.department_id, 'payload.department_id');
+    if (p.manager_id) await activeEmployees(ctx.m, [p.manager_id], 'payload.manager_id');
+    const doc: Employee = { ...p, status: 'active', is_ai_agent: false, created_at: Date.now() };
+    await ctx.m.Credential.create({ employee_id: p.id, password_hash: await hashPassword(password) });
+    await ctx.m.Employee.create(doc);
+    await ctx.announce.settle([ctx.announce.joined(doc), ctx.announce.profile(doc), ctx.announce.orgTree()]);
+    return { result: { employee: profile(doc) }, target: p.id, after: profile(doc) };
+  },
+
+  async 'admin.agent.create'(ctx, p) {
+    await unused(ctx.m, p.id);
+    await department(ctx.m, p.department_id, 'payload.department_id');
+    if (p.manager_id) await activeEmployees(ctx.m, [p.manager_id], 'payload.manager_id');
+    const groups = await ctx.m.Group.find({ id: { $in: p.agent_profile.auto_join_groups }, dissolved: false }, { id: 1, name: 1 }).lean();
+    const missing = p.agent_profile.auto_join_groups.filter((g) => !groups.some((x) => x.id === g));
+    if (missing.length) throw new OpError('E_NOT_FOUND', `no group ${missing.join(', ')}`, 'payload.agent_profile.auto_join_groups');
+    await checkWebhook(ctx, p.agent_profile.webhook_endpoint);
+    const api_secret = randomBytes(32).toString('base64url');
+    const doc: Employee = { ...p, role: 'member', status: 'active', is_ai_agent: true, created_at: Date.now() };
+    await ctx.m.Credential.create({ employee_id: p.id, api_secret });
+    await ctx.m.Employee.create(doc);
+    if (groups.length) await ctx.m.Group.updateMany({ id: { $in: groups.map((g) => g.id) } }, { $addToSet: { members: p.id } });
+    await ctx.announce.settle([
+      ctx.announce.joined(doc), ctx.announce.profile(doc), ctx.announce.orgTree(),
+      ctx.announce.capabilities(p.agent_profile.capabilities),
+      ...groups.map((g) => ctx.announce.groupMembership(g, { added: [p.id] })),
+    ]);
+    // The secret is shown once, here; it signs the agent's webhook calls.
+    return { result: { employee: profile(doc), api_secret }, target: p.id, after: profile(doc) };
+  },
+
+  async 'admin.agent.update'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (!before.is_ai_agent || !before.agent_profile) throw new OpError('E_CONFLICT', `"${p.id}" is not an AI agent`, 'payload.id');
+    const agent_profile = AgentProfile.parse({ ...before.agent_profile, ...p.agent_profile });
+    if (p.agent_profile.webhook_endpoint) await checkWebhook(ctx, agent_profile.webhook_endpoint);
+    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { agent_profile } });
+    const after = { ...before, agent_profile };
+    await ctx.announce.settle([
+      ctx.announce.profile(after),
+      ctx.announce.capabilities([...before.agent_profile.capabilities, ...agent_profile.capabilities]),
+    ]);
+    return { result: { employee: profile(after) }, target: p.id, before: before.agent_profile, after: agent_profile };
+  },
+
+  async 'admin.employee.disable'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (before.status === 'disabled') throw new OpError('E_CONFLICT', `"${p.id}" is already disabled`, 'payload.id');
+    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { status: 'disabled' } });
+    const after: Employee = { ...before, status: 'disabled' };
+    ctx.announce.disconnect(p.id);
+    await ctx.announce.settle([
+      ctx.announce.profile(after), ctx.announce.orgTree(),
+      ...(before.agent_profile ? [ctx.announce.capabilities(before.agent_profile.capabilities)] : []),
+    ]);
+    return { result: { employee: profile(after) }, target: p.id, before: { status: before.status }, after: { status: 'disabled', reason: p.reason } };
+  },
+
+  async 'admin.employee.move'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    await department(ctx.m, p.department_id, 'payload.department_id');
+    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { department_id: p.department_id } });
+    const after = { ...before, department_id: p.department_id };
+    await ctx.announce.settle([ctx.announce.profile(after), ctx.announce.orgTree()]);
+    return { result: { employee: profile(after) }, target: p.id, before: { department_id: before.department_id }, after: { department_id: p.department_id } };
+  },
+
+  async 'admin.employee.set_manager'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (p.manager_id !== null) {
+      if (p.manager_id === p.id) throw new OpError('E_CONFLICT', 'an employee cannot manage themselves', 'payload.manager_id');
+      await activeEmployees(ctx.m, [p.manager_id], 'payload.manager_id');
+      const chain = new Map((await ctx.m.Employee.find({}, { id: 1, manager_id: 1 }).lean()).map((e) => [e.id, e.manager_id ?? null]));
+      if (wouldCycle(chain, p.id, p.manager_id)) {
+        throw new OpError('E_CONFLICT', `"${p.manager_id}" reports to "${p.id}": that would make a loop`, 'payload.manager_id');
+      }
+    }
+    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { manager_id: p.manager_id } });
+    const after = { ...before, manager_id: p.manager_id };
+    await ctx.announce.settle([ctx.announce.profile(after)]);
+    return { result: { employee: profile(after) }, target: p.id, before: { manager_id: before.manager_id }, after: { manager_id: p.manager_id } };
+  },
+
+  async 'admin.department.create'(ctx, p) {
+    if (await ctx.m.Department.exists({ id: p.id })) throw new OpError('E_CONFLICT', `department id "${p.id}" is taken`, 'payload.id');
+    await department(ctx.m, p.parent_id, 'payload.parent_id');
+    const doc: Department = { ...p, head_id: null };
+    await ctx.m.Department.create(doc);
+    await ctx.announce.settle([ctx.announce.orgTree()]);
+    return { result: { department: doc }, target: p.id, after: doc };
+  },
+
+  async 'admin.department.move'(ctx, p) {
+    const before = await ctx.m.Department.findOne({ id: p.id }, { _id: 0 }).lean<Department>();
+    if (!before) throw new OpError('E_NOT_FOUND', `no department "${p.id}"`, 'payload.id');
+    await department(ctx.m, p.parent_id, 'payload.parent_id');
+    const tree = new Map((await ctx.m.Department.find({}, { id: 1, parent_id: 1 }).lean()).map((d) => [d.id, d.parent_id ?? null]));
+    if (wouldCycle(tree, p.id, p.parent_id)) {
+      throw new OpError('E_CONFLICT', `"${p.parent_id}" is inside "${p.id}": that would make a loop`, 'payload.parent_id');
+    }
+    await ctx.m.Department.updateOne({ id: p.id }, { $set: { parent_id: p.parent_id } });
+    await ctx.announce.settle([ctx.announce.orgTree()]);
+    return { result: { department: { ...before, parent_id: p.parent_id } }, target: p.id, before: { parent_id: before.parent_id }, after: { parent_id: p.parent_id } };
+  },
+
+  async 'admin.group.create'(ctx, p) {
+    if (await ctx.m.Group.exists({ id: p.id })) throw new OpError('E_CONFLICT', `group id "${p.id}" is taken`, 'payload.id');
+    const members = [...new Set([p.owner_id, ...p.members])];
+    await activeEmployees(ctx.m, members, 'payload.members');
+    const doc: Group = { id: p.id, name: p.name, owner_id: p.owner_id, members, created_at: Date.now(), dissolved: false };
+    await ctx.m.Group.create(doc);
+    await ctx.announce.settle([ctx.announce.groupMembership(doc, { added: members })]);
+    return { result: { group: doc }, target: p.id, after: doc };
+  },
+
+  async 'admin.group.dissolve'(ctx, p) {
+    const before = await group(ctx.m, p.id);
+    await ctx.m.Group.updateOne({ id: p.id }, { $set: { dissolved: true } });
+    await ctx.announce.settle([ctx.announce.groupMembership(before, { removed: before.members })]);
+    return { result: { group: { ...before, dissolved: true } }, target: p.id, before: { dissolved: false }, after: { dissolved: true } };
+  },
+
+  async 'admin.group.add_members'(ctx, p) {
+    const before = await group(ctx.m, p.id);
+    await activeEmployees(ctx.m, p.members, 'payload.members');
+    await ctx.m.Group.updateOne({ id: p.id }, { $addToSet: { members: { $each: p.members } } });
+    const members = [...new Set([...before.members, ...p.members])];
+    const added = p.members.filter((id) => !before.members.includes(id));
+    await ctx.announce.settle([ctx.announce.groupMembership(before, { added })]);
+    return { result: { group: { ...before, members } }, target: p.id, before: { members: before.members }, after: { members } };
+  },
+
+  async 'admin.group.remove_members'(ctx, p) {
+    const before = await group(ctx.m, p.id);
+    const members = before.members.filter((id) => !p.members.includes(id));
+    if (members.length === 0) throw new OpError('E_CONFLICT', 'a group cannot lose all its members; dissolve it instead', 'payload.members');
+    // $pullAll, not $pull with $in: FerretDB 1.x silently ignores the latter.
+    await ctx.m.Group.updateOne({ id: p.id }, { $pullAll: { members: p.members } });
+    const removed = before.members.filter((id) => p.members.includes(id));
+    await ctx.announce.settle([ctx.announce.groupMembership(before, { removed })]);
+    return { result: { group: { ...before, members } }, target: p.id, before: { members: before.members }, after: { members } };
+  },
+};

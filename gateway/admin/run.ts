@@ -1,0 +1,84 @@
+import { ulid } from 'ulid';
+import { adminPayloads, isAdminOpName, schemaError, type AdminOpName, type AdminPayload, type AuditEntry } from '../../schemas/index.js';
+import type { Caller } from '../context.js';
+import { OpError, toErrorBody } from '../errors.js';
+import { importOrganisation } from './import.js';
+import { adminHandlers, type AdminContext, type Outcome } from './ops.js';
+
+export type Via = AuditEntry['via'];
+
+// Ops outside ops.ts: reading the audit log (itself audited: who looked matters) and the import.
+const READS: Partial<Record<AdminOpName, (c: AdminContext, p: never) => Promise<Outcome>>> = {
+  'admin.audit.query': queryAudit,
+  'admin.audit.export': exportAudit,
+  'admin.import': importOrganisation,
+};
+
+function auditFilter(p: AdminPayload<'admin.audit.export'> | AdminPayload<'admin.audit.query'>): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (p.actor) filter.actor = p.actor;
+  if (p.op) filter.op = p.op;
+  if (p.target) filter.target = p.target;
+  const ts: Record<string, number> = {};
+  if (p.since !== undefined) ts.$gte = p.since;
+  if (p.until !== undefined) ts.$lte = p.until;
+  if (Object.keys(ts).length) filter.ts = ts;
+  return filter;
+}
+
+async function queryAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.query'>): Promise<Outcome> {
+  const filter = auditFilter(p);
+  if (p.before_id) filter.audit_id = { $lt: p.before_id };
+  const entries = await ctx.m.Audit.find(filter, { _id: 0 }).sort({ audit_id: -1 }).limit(p.limit + 1).lean<AuditEntry[]>();
+  const page = entries.slice(0, p.limit);
+  return { result: { entries: page, has_more: entries.length > p.limit }, target: null, after: { count: page.length } };
+}
+
+const EXPORT_LIMIT = 100_000;
+const CSV_COLUMNS = ['audit_id', 'ts', 'actor', 'op', 'target', 'ok', 'error', 'before', 'after', 'via'] as const;
+
+function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The matching entries, oldest first, as CSV (one JSON cell per structured field) or NDJSON. */
+async function exportAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.export'>): Promise<Outcome> {
+  const entries = await ctx.m.Audit.find(auditFilter(p), { _id: 0 }).sort({ audit_id: 1 }).limit(EXPORT_LIMIT).lean<AuditEntry[]>();
+  const data = p.format === 'ndjson'
+    ? entries.map((e) => JSON.stringify(e)).join('\n')
+    : [CSV_COLUMNS.join(','), ...entries.map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(','))].join('\r\n');
+  return { result: { format: p.format, count: entries.length, data }, target: null, after: { count: entries.length, format: p.format } };
+}
+
+/**
+ * Runs one admin op for `actor`: only admins may, the payload is checked, and every attempt —
+ * done or refused — becomes one audit entry. The audit log has no op that edits or deletes.
+ */
+export async function runAdmin(ctx: AdminContext, actor: Caller, op: string, payload: unknown, via: Via): Promise<unknown> {
+  const entry: AuditEntry = { audit_id: ulid(), ts: Date.now(), actor: actor.id, op, target: targetOf(payload), ok: false, via };
+  try {
+    if (!isAdminOpName(op)) throw new OpError('E_NOT_FOUND', `unknown admin op "${op}"`, 'op');
+    if (actor.role !== 'admin') throw new OpError('E_FORBIDDEN', 'admin ops are for admins only');
+    const parsed = adminPayloads[op].safeParse(payload);
+    if (!parsed.success) {
+      const { message, field } = schemaError(parsed.error, 'payload');
+      throw new OpError('E_SCHEMA', message, field);
+    }
+    const handler = (READS[op] ?? adminHandlers[op as keyof typeof adminHandlers]) as (c: AdminContext, p: unknown) => Promise<Outcome>;
+    const outcome = await handler(ctx, parsed.data);
+    Object.assign(entry, { ok: true, target: outcome.target, before: outcome.before, after: outcome.after });
+    await ctx.m.Audit.create(entry);
+    return outcome.result;
+  } catch (err) {
+    const { code, message } = toErrorBody(err);
+    await ctx.m.Audit.create({ ...entry, error: { code, message } }).catch(() => undefined);
+    throw err;
+  }
+}
+
+function targetOf(payload: unknown): string | null {
+  const id = (payload as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id.slice(0, 140) : null;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { DepartmentId, EmployeeId, EpochMs, GroupId } from './ids.js';
+import { AgentProfile, Role } from './organisation.js';
+
+/** Payloads of the admin ops: admins only, each one written to the audit log. */
+const Password = z.string().min(8, 'at least 8 characters').max(256);
+
+const AuditFilter = z.object({
+  actor: EmployeeId.optional(),
+  op: z.string().max(64).optional(),
+  target: z.string().max(140).optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  until: z.coerce.number().int().nonnegative().optional(),
+});
+
+const PersonFields = {
+  id: EmployeeId,
+  name: z.string().min(1).max(128),
+  avatar: z.string().max(1024).optional(),
+  title: z.string().max(128).default(''),
+  department_id: DepartmentId.nullable().default(null),
+  manager_id: EmployeeId.nullable().default(null),
+  skills_badge: z.array(z.string().min(1).max(64)).max(64).default([]),
+};
+
+export const adminPayloads = {
+  'admin.employee.create': z.object({ ...PersonFields, role: Role.default('member'), password: Password }),
+  'admin.agent.create': z.object({ ...PersonFields, agent_profile: AgentProfile }),
+  'admin.agent.update': z.object({ id: EmployeeId, agent_profile: AgentProfile.partial() }),
+  'admin.employee.disable': z.object({ id: EmployeeId, reason: z.string().max(512).optional() }),
+  'admin.employee.move': z.object({ id: EmployeeId, department_id: DepartmentId.nullable() }),
+  'admin.employee.set_manager': z.object({ id: EmployeeId, manager_id: EmployeeId.nullable() }),
+  'admin.department.create': z.object({ id: DepartmentId, name: z.string().min(1).max(128), parent_id: DepartmentId.nullable().default(null) }),
+  'admin.department.move': z.object({ id: DepartmentId, parent_id: DepartmentId.nullable() }),
+  'admin.group.create': z.object({
+    id: GroupId, name: z.string().min(1).max(128), owner_id: EmployeeId, members: z.array(EmployeeId).min(1).max(5_000),
+  }),
+  'admin.group.dissolve': z.object({ id: GroupId }),
+  'admin.group.add_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(5_000) }),
+  'admin.group.remove_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(5_000) }),
+  'admin.audit.query': AuditFilter.extend({
+    /** Audit ids are ULIDs: page backwards with the last id of the previous page. */
+    before_id: z.string().max(40).optional(),
+    limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  }),
+  'admin.audit.export': AuditFilter.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }),
+  'admin.import': z.object({
+    format: z.enum(['json', 'csv']),
+    data: z.string().min(1).max(5_000_000),
+    dry_run: z.boolean().default(true),
+  }),
+} as const;
+
+export type AdminOpName = keyof typeof adminPayloads;
+export type AdminPayload<O extends AdminOpName> = z.infer<(typeof adminPayloads)[O]>;
+
+export function isAdminOpName(op: string): op is AdminOpName {
+  return Object.hasOwn(adminPayloads, op);
+}
+
+/** One immutable line of the audit log. */
+export const AuditEntry = z.object({
+  audit_id: z.string(),
+  ts: EpochMs,
+  actor: EmployeeId,
+  op: z.string(),
+  target: z.string().nullable(),
+  ok: z.boolean(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  via: z.enum(['mqtt', 'http']),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;

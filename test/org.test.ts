@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ulid } from 'ulid';
+import type { AuditEntry, ErrorBody, ResponseEnvelope } from '../schemas/index.js';
+import { verifyPassword } from '../lib/auth.js';
+import { startStack, type Stack } from './stack.js';
+import { TestClient } from './client.js';
+
+function errorOf(res: ResponseEnvelope): ErrorBody {
+  if (res.ok) throw new Error(`expected an error, got ${JSON.stringify(res.result)}`);
+  return res.error;
+}
+
+describe('organisation: admin ops, audit log, org tree and announcements', () => {
+  let stack: Stack;
+  let admin: TestClient;
+  let li: TestClient;
+  let watcher: TestClient;
+
+  const audit = (op: string, target?: string) =>
+    stack.m.Audit.find(target ? { op, target } : { op }, { _id: 0 }).sort({ audit_id: 1 }).lean<AuditEntry[]>();
+
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await TestClient.connect(stack.mqttUrl, 'u_wang', await stack.login('u_wang'), 'admin');
+    li = await TestClient.connect(stack.mqttUrl, 'u_li', await stack.login('u_li'));
+    watcher = await TestClient.connect(stack.mqttUrl, 'u_zhang', await stack.login('u_zhang'), 'watcher');
+    await watcher.mqtt.subscribeAsync(['mchat/org/tree', 'mchat/system/notify', 'mchat/profile/+', 'mchat/agent/capability/+'], { qos: 1 });
+  });
+  afterAll(async () => {
+    await Promise.all([admin?.close(), li?.close(), watcher?.close()]);
+    await stack?.stop();
+  });
+
+  it('creates a department and an employee; the tree, the profile and a join notice are announced; both are audited', async () => {
+    const dep = await admin.ok('admin.department.create', { id: 'dep_ops', name: 'Operations', parent_id: 'dep_sales' });
+    expect(dep).toMatchObject({ department: { id: 'dep_ops', parent_id: 'dep_sales' } });
+    const created = await admin.ok<{ employee: Record<string, unknown> }>('admin.employee.create', {
+      id: 'u_chen', name: 'Chen Jing', title: 'Ops lead', department_id: 'dep_ops', manager_id: 'u_wang', password: 'chen-password-1',
+    });
+    expect(created.employee).toMatchObject({ id: 'u_chen', department_id: 'dep_ops', status: 'active' });
+    expect(JSON.stringify(created)).not.toContain('chen-password-1');
+
+    const tree = await watcher.waitFor((r) => r.topic === 'mchat/org/tree' && JSON.stringify(r.json).includes('u_chen'));
+    const sales = (tree.json as { departments: { id: string; children: { id: string; members: { id: string }[] }[] }[] })
+      .departments.find((d) => d.id === 'dep_sales');
+    expect(sales?.children.find((c) => c.id === 'dep_ops')?.members.map((m) => m.id)).toEqual(['u_chen']);
+    await watcher.waitFor((r) => r.topic === 'mchat/profile/u_chen');
+    const notice = await watcher.waitFor((r) => r.topic === 'mchat/system/notify');
+    expect(notice.json).toMatchObject({ type: 'notify', kind: 'employee_joined', data: { id: 'u_chen' } });
+
+    const [entry] = await audit('admin.employee.create', 'u_chen');
+    expect(entry).toMatchObject({ actor: 'u_wang', ok: true, via: 'mqtt', after: { id: 'u_chen' } });
+    expect(JSON.stringify(entry)).not.toMatch(/password/);
+    const credential = await stack.m.Credential.findOne({ employee_id: 'u_chen' }).lean();
+    expect(credential?.password_hash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('chen-password-1', credential!.password_hash!)).toBe(true);
+    expect((await audit('admin.department.create', 'dep_ops'))[0]).toMatchObject({ ok: true, after: { parent_id: 'dep_sales' } });
+    // The new employee can log in at once.
+    expect(await stack.login('u_chen', 'chen-password-1')).toMatch(/\./);
+  });
+
+  it('refuses duplicates, unknown references and cycles with a clear error, audits each, and changes nothing', async () => {
+    const dup = await admin.request('admin.employee.create', { id: 'u_li', name: 'Another Li', password: 'long-enough-1' });
+    expect(errorOf(dup)).toMatchObject({ code: 'E_CONFLICT', field: 'payload.id' });
+    expect(await stack.m.Employee.countDocuments({ id: 'u_li' })).toBe(1);
+
+    const unknownDep = await admin.request('admin.employee.move', { id: 'u_li', department_id: 'dep_nowhere' });
+    expect(errorOf(unknownDep)).toMatchObject({ code: 'E_NOT_FOUND', field: 'payload.department_id' });
+
+    // u_chen reports to u_wang: making u_wang report to u_chen would close a loop.
+    const loop = await admin.request('admin.employee.set_manager', { id: 'u_wang', manager_id: 'u_chen' });
+    expect(errorOf(loop)).toMatchObject({ code: 'E_CONFLICT', field: 'payload.manager_id' });
+    expect((await stack.m.Employee.findOne({ id: 'u_wang' }).lean())?.manager_id ?? null).toBeNull();
+
+    // dep_ops is inside dep_sales: moving dep_sales under dep_ops would close a loop.
+    const depLoop = await admin.request('admin.department.move', { id: 'dep_sales', parent_id: 'dep_ops' });
+    expect(errorOf(depLoop)).toMatchObject({ code: 'E_CONFLICT', field: 'payload.parent_id' });
+    expect((await stack.m.Department.findOne({ id: 'dep_sales' }).lean())?.parent_id ?? null).toBeNull();
+
+    const self = await admin.request('admin.employee.set_manager', { id: 'u_li', manager_id: 'u_li' });
+    expect(errorOf(self).code).toBe('E_CONFLICT');
+
+    const refused = await stack.m.Audit.find({ ok: false, actor: 'u_wang' }).lean();
+    expect(refused.map((e) => e.op)).toEqual(expect.arrayContaining([
+      'admin.employee.create', 'admin.employee.move', 'admin.employee.set_manager', 'admin.department.move',
+    ]));
+    expect(refused.every((e) => e.error?.code)).toBe(true);
+  });
+
+  it('moves, re-manages and disables employees with before/after in the audit log', async () => {
+    await admin.ok('admin.employee.move', { id: 'u_chen', department_id: 'dep_finance' });
+    await admin.ok('admin.employee.set_manager', { id: 'u_chen', manager_id: 'u_zhang' });
+    await admin.ok('admin.department.move', { id: 'dep_ops', parent_id: 'dep_finance' });
+    await admin.ok('admin.employee.disable', { id: 'u_chen', reason: 'left the company' });
+    expect((await audit('admin.employee.move', 'u_chen'))[0]).toMatchObject({ before: { department_id: 'dep_ops' }, after: { department_id: 'dep_finance' } });
+    expect((await audit('admin.employee.set_manager', 'u_chen'))[0]).toMatchObject({ before: { manager_id: 'u_wang' }, after: { manager_id: 'u_zhang' } });
+    expect((await audit('admin.department.move', 'dep_ops')).at(-1)).toMatchObject({ ok: true, before: { parent_id: 'dep_sales' }, after: { parent_id: 'dep_finance' } });
+    expect((await audit('admin.employee.disable', 'u_chen'))[0]).toMatchObject({ before: { status: 'active' }, after: { status: 'disabled' } });
+    const login = await fetch(`${stack.httpUrl}/api/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ employee_id: 'u_chen', password: 'chen-password-1' }),
+    });
+    expect(login.status).toBe(401);
+    const again = await admin.request('admin.employee.disable', { id: 'u_chen' });
+    expect(errorOf(again).code).toBe('E_CONFLICT');
+  });
+
+  it('creates an agent with a one-time API secret, joins its auto-join groups and publishes its capabilities', async () => {
+    const res = await admin.ok<{ employee: { id: string; agent_profile?: Record<string, unknown> }; api_secret: string }>('admin.agent.create', {
+      id: 'a_finance', name: 'Finance Assistant', department_id: 'dep_finance', manager_id: 'u_zhang',
+      agent_profile: {
+        model_type: 'rule-based', capabilities: ['invoice_status'], trigger_keywords: ['发票'],
+        webhook_endpoint: 'http://127.0.0.1:9/agents/finance', response_timeout: 5000, auto_join_groups: ['g_sales'],
+      },
+    });
+    expect(res.api_secret.length).toBeGreaterThanOrEqual(32);
+    // The public profile never carries the webhook or the secret.
+    expect(res.employee.agent_profile).not.toHaveProperty('webhook_endpoint');
+    expect((await stack.m.Credential.findOne({ employee_id: 'a_finance' }).lean())?.api_secret).toBe(res.api_secret);
+    expect((await stack.m.Group.findOne({ id: 'g_sales' }).lean())?.members).toContain('a_finance');
+    const cap = await watcher.waitFor((r) => r.topic === 'mchat/agent/capability/invoice_status');
+    expect(cap.json).toMatchObject({ skill: 'invoice_status', agents: [{ id: 'a_finance' }] });
+    const notice = await watcher.waitFor((r) => r.topic === 'mchat/system/notify' && (r.json as { kind?: string }).kind === 'agent_joined');
+    expect(notice.json).toMatchObject({ data: { id: 'a_finance', is_ai_agent: true } });
+    expect(JSON.stringify(await audit('admin.agent.create', 'a_finance'))).not.toContain(res.api_secret);
+
+    await admin.ok('admin.agent.update', { id: 'a_finance', agent_profile: { trigger_keywords: ['发票', 'invoice'] } });
+    const updated = await stack.m.Employee.findOne({ id: 'a_finance' }).lean();
+    expect(updated?.agent_profile).toMatchObject({ trigger_keywords: ['发票', 'invoice'], webhook_endpoint: 'http://127.0.0.1:9/agents/finance' });
+    expect((await audit('admin.agent.update', 'a_finance'))[0]).toMatchObject({ before: { trigger_keywords: ['发票'] }, after: { trigger_keywords: ['发票', 'invoice'] } });
+  });
+
+  it('manages groups: create, add, remove, dissolve; members are told in their inbox', async () => {
+    await admin.ok('admin.group.create', { id: 'g_ops', name: 'Ops room', owner_id: 'u_wang', members: ['u_zhang'] });
+    await watcher.waitFor((r) => r.topic === 'mchat/inbox/u_zhang' && (r.json as { kind?: string }).kind === 'group_joined');
+    await admin.ok('admin.group.add_members', { id: 'g_ops', members: ['u_li'] });
+    const joined = await li.waitFor((r) => (r.json as { kind?: string }).kind === 'group_joined');
+    expect(joined.json).toMatchObject({ data: { group_id: 'g_ops', conversation_id: 'g:g_ops' } });
+    await admin.ok('admin.group.remove_members', { id: 'g_ops', members: ['u_li'] });
+    await li.waitFor((r) => (r.json as { kind?: string }).kind === 'group_left');
+    const sent = await li.request('msg.send', { to: { group: 'g_ops' }, client_msg_id: ulid(), body: { text: 'still here?' } });
+    expect(errorOf(sent).code).toBe('E_FORBIDDEN');
+    const emptied = await admin.request('admin.group.remove_members', { id: 'g_ops', members: ['u_wang', 'u_zhang'] });
+    expect(errorOf(emptied).code).toBe('E_CONFLICT');
+    await admin.ok('admin.group.dissolve', { id: 'g_ops' });
+    expect((await stack.m.Group.findOne({ id: 'g_ops' }).lean())?.dissolved).toBe(true);
+    for (const op of ['admin.group.create', 'admin.group.add_members', 'admin.group.remove_members', 'admin.group.dissolve']) {
+      expect((await audit(op, 'g_ops')).some((e) => e.ok), op).toBe(true);
+    }
+  });
+
+  it('queries and exports the audit log, which no op can edit', async () => {
+    const page = await admin.ok<{ entries: AuditEntry[]; has_more: boolean }>('admin.audit.query', { actor: 'u_wang', limit: 3 });
+    expect(page.entries).toHaveLength(3);
+    expect(page.has_more).toBe(true);
+    const next = await admin.ok<{ entries: AuditEntry[] }>('admin.audit.query', { actor: 'u_wang', limit: 3, before_id: page.entries.at(-1)!.audit_id });
+    expect(next.entries[0]!.audit_id < page.entries.at(-1)!.audit_id).toBe(true);
+
+    const token = await stack.login('u_wang');
+    const res = await fetch(`${stack.httpUrl}/api/admin/audit/export?format=csv&op=admin.employee.create`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('audit_id,ts,actor,op,target,ok,error,before,after,via');
+    expect(lines.slice(1).every((l) => l.includes('admin.employee.create'))).toBe(true);
+    expect(lines.length).toBe(1 + (await stack.m.Audit.countDocuments({ op: 'admin.employee.create' })));
+
+    for (const op of ['admin.audit.update', 'admin.audit.delete']) {
+      expect(errorOf(await admin.request(op, { id: page.entries[0]!.audit_id })).code).toBe('E_NOT_FOUND');
+    }
+    const edit = await fetch(`${stack.httpUrl}/api/admin/audit.delete`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}',
+    });
+    expect(edit.status).toBe(404);
+    // Reading the log is itself recorded.
+    expect((await audit('admin.audit.query')).length).toBeGreaterThanOrEqual(2);
+    expect((await audit('admin.audit.export'))[0]).toMatchObject({ via: 'http', after: { format: 'csv' } });
+  });
+
+  it('serves the same admin ops and directory over HTTP', async () => {
+    const token = await stack.login('u_wang');
+    const post = (path: string, body: unknown, t = token) => fetch(`${stack.httpUrl}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const created = await post('/api/admin/department.create', { id: 'dep_hr', name: 'People' });
+    expect(created.status).toBe(200);
+    expect((await audit('admin.department.create', 'dep_hr'))[0]).toMatchObject({ via: 'http', ok: true });
+    const member = await post('/api/admin/department.create', { id: 'dep_x', name: 'X' }, await stack.login('u_li'));
+    expect(member.status).toBe(403);
+    const tree = await (await fetch(`${stack.httpUrl}/api/org/tree`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(JSON.stringify(tree)).toContain('dep_hr');
+    const found = await (await fetch(`${stack.httpUrl}/api/employees?q=assist`, { headers: { authorization: `Bearer ${token}` } })).json() as { employees: { id: string }[] };
+    expect(found.employees.map((e) => e.id)).toEqual(expect.arrayContaining(['a_sales', 'a_finance']));
+  });
+});
