@@ -1,7 +1,9 @@
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import type { AuditEntry, ErrorBody, ResponseEnvelope } from '../schemas/index.js';
 import { verifyPassword } from '../lib/auth.js';
+import { freePort } from '../scripts/servers/servers.js';
 import { startStack, type Stack } from './stack.js';
 import { TestClient } from './client.js';
 
@@ -191,5 +193,54 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     expect(JSON.stringify(tree)).toContain('dep_hr');
     const found = await (await fetch(`${stack.httpUrl}/api/employees?q=assist`, { headers: { authorization: `Bearer ${token}` } })).json() as { employees: { id: string }[] };
     expect(found.employees.map((e) => e.id)).toEqual(expect.arrayContaining(['a_sales', 'a_finance']));
+  });
+});
+
+describe('production mode: agents need an HTTPS webhook that answers', () => {
+  let stack: Stack;
+  let admin: TestClient;
+  const secret = (name: string) => `${name}-0123456789abcdef0123456789abcdef`;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        NODE_ENV: 'production',
+        MCHAT_JWT_SECRET: secret('jwt'),
+        MCHAT_SERVICE_SECRET: secret('service'),
+        DEMO_AGENT_SECRET: secret('agent'),
+      },
+    });
+    admin = await TestClient.connect(stack.mqttUrl, 'u_wang', await stack.login('u_wang'), 'admin');
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await stack?.stop();
+  });
+
+  const agent = (id: string, webhook_endpoint: string) => ({
+    id, name: id, department_id: 'dep_sales', manager_id: 'u_wang',
+    agent_profile: { model_type: 'test', capabilities: [], trigger_keywords: [], webhook_endpoint, response_timeout: 5000, auto_join_groups: [] },
+  });
+
+  it('refuses a plain-HTTP webhook and one that does not answer, audits both, creates nothing', async () => {
+    const plain = await admin.request('admin.agent.create', agent('a_plain', 'http://127.0.0.1:9/hook'));
+    expect(errorOf(plain)).toMatchObject({ code: 'E_SCHEMA', field: 'payload.agent_profile.webhook_endpoint' });
+    const silent = await admin.request('admin.agent.create', agent('a_silent', `https://127.0.0.1:${await freePort()}/hook`));
+    expect(errorOf(silent)).toMatchObject({ code: 'E_UNAVAILABLE', field: 'payload.agent_profile.webhook_endpoint' });
+    expect(await stack.m.Employee.countDocuments({ id: { $in: ['a_plain', 'a_silent'] } })).toBe(0);
+    expect(await stack.m.Credential.countDocuments({ employee_id: { $in: ['a_plain', 'a_silent'] } })).toBe(0);
+    expect(await stack.m.Audit.countDocuments({ op: 'admin.agent.create', ok: false })).toBe(2);
+  });
+
+  it('accepts an HTTPS webhook that answers', async () => {
+    const server = createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const res = await admin.ok<{ api_secret: string }>('admin.agent.create', agent('a_tls', `https://127.0.0.1:${port}/hook`));
+      expect(res.api_secret).toBeTruthy();
+    } finally {
+      server.close();
+    }
   });
 });
