@@ -8,7 +8,8 @@ import { FERRETDB_BIN, TEMPORAL_BIN, TOOLS_DIR, onPath } from './servers.js';
 /**
  * Installs what the local stack and the tests need and this machine lacks: Redis and Mosquitto
  * from Debian's packages, the Temporal CLI (its dev server is the real Temporal server) and FerretDB
- * built from the Go module proxy into TOOLS_DIR. Idempotent: a second run only checks.
+ * built from the Go module proxy into TOOLS_DIR, and for the tests only Debian's Chromium (the
+ * browser of test/web.e2e.test.ts). Idempotent: a second run only checks.
  */
 const TEMPORAL_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const FERRETDB_VERSION = 'v1.24.2';
@@ -63,9 +64,16 @@ function buildFerretDb(): void {
   }
 }
 
-export function installServers({ mosquitto = true } = {}): void {
+export interface InstallOptions {
+  /** Mosquitto, for the tests of the external-broker mode. */
+  mosquitto?: boolean;
+  /** Chromium, for the browser tests; `npm start` never needs it. */
+  browser?: boolean;
+}
+
+export function installServers({ mosquitto = true, browser = false }: InstallOptions = {}): void {
   mkdirSync(TOOLS_DIR, { recursive: true });
-  aptInstall(mosquitto ? ['redis-server', 'mosquitto'] : ['redis-server']);
+  aptInstall(['redis-server', ...(mosquitto ? ['mosquitto'] : []), ...(browser ? ['chromium'] : [])]);
   buildFerretDb();
   buildTemporal();
   for (const [name, bin] of [['temporal', TEMPORAL_BIN], ['ferretdb', FERRETDB_BIN]] as const) {
@@ -74,4 +82,5 @@ export function installServers({ mosquitto = true } = {}): void {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) installServers();
+// Run directly only by `npm test`, which also needs the browser.
+if (process.argv[1] === fileURLToPath(import.meta.url)) installServers({ browser: true });
