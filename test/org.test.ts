@@ -57,6 +57,8 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     expect(credential?.password_hash).toMatch(/^scrypt\$/);
     expect(await verifyPassword('chen-password-1', credential!.password_hash!)).toBe(true);
     expect((await audit('admin.department.create', 'dep_ops'))[0]).toMatchObject({ ok: true, after: { parent_id: 'dep_sales' } });
+    const card = await li.ok<{ reporting_line: { id: string }[] }>('employee.get', { id: 'u_chen' });
+    expect(card.reporting_line.map((m) => m.id)).toEqual(['u_wang']);
     // The new employee can log in at once.
     expect(await stack.login('u_chen', 'chen-password-1')).toMatch(/\./);
   });
@@ -92,6 +94,8 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
   it('moves, re-manages and disables employees with before/after in the audit log', async () => {
     await admin.ok('admin.employee.move', { id: 'u_chen', department_id: 'dep_finance' });
     await admin.ok('admin.employee.set_manager', { id: 'u_chen', manager_id: 'u_zhang' });
+    const line = await li.ok<{ reporting_line: { id: string }[] }>('employee.get', { id: 'u_chen' });
+    expect(line.reporting_line.map((m) => m.id)).toEqual(['u_zhang', 'u_wang']);
     await admin.ok('admin.department.move', { id: 'dep_ops', parent_id: 'dep_finance' });
     await admin.ok('admin.employee.disable', { id: 'u_chen', reason: 'left the company' });
     expect((await audit('admin.employee.move', 'u_chen'))[0]).toMatchObject({ before: { department_id: 'dep_ops' }, after: { department_id: 'dep_finance' } });

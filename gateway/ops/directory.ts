@@ -7,10 +7,22 @@ import { buildOrgTree } from '../admin/org.js';
 
 const SEARCH_LIMIT = 50;
 
+const MAX_REPORTING_DEPTH = 32;
+
+/** The profile, and the reporting line above it: manager, their manager, … up to the top. */
 export async function get(ctx: GatewayContext, _caller: Caller, p: OpPayload<'employee.get'>) {
   const e = await ctx.m.Employee.findOne({ id: p.id }, { _id: 0 }).lean<Employee>();
   if (!e) throw new OpError('E_NOT_FOUND', `no employee "${p.id}"`, 'payload.id');
-  return { employee: publicProfile(e) };
+  const reporting_line: { id: string; name: string; title: string }[] = [];
+  const seen = new Set([e.id]);
+  for (let next = e.manager_id; next && !seen.has(next) && reporting_line.length < MAX_REPORTING_DEPTH; ) {
+    seen.add(next);
+    const manager = await ctx.m.Employee.findOne({ id: next }, { _id: 0, id: 1, name: 1, title: 1, manager_id: 1 }).lean<Employee>();
+    if (!manager) break;
+    reporting_line.push({ id: manager.id, name: manager.name, title: manager.title ?? '' });
+    next = manager.manager_id;
+  }
+  return { employee: publicProfile(e), reporting_line };
 }
 
 export async function search(ctx: GatewayContext, _caller: Caller, p: OpPayload<'employee.search'>) {
