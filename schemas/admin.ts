@@ -72,3 +72,26 @@ export const AuditEntry = z.object({
   via: z.enum(['mqtt', 'http']),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+const ImportKind = z.enum(['department', 'employee', 'group']);
+
+/** What an import would do (dry run) or did. Nothing is written unless `errors` is empty. */
+export const ImportReport = z.object({
+  ok: z.boolean(),
+  dry_run: z.boolean(),
+  imported: z.boolean(),
+  create: z.object({ departments: z.array(DepartmentId), employees: z.array(EmployeeId), groups: z.array(GroupId) }),
+  skip: z.array(z.object({ kind: ImportKind, id: z.string(), reason: z.string() })),
+  errors: z.array(z.object({
+    kind: z.enum([...ImportKind.options, 'file']),
+    /** 1-based index in its JSON array, or CSV line number; 0 is the JSON file as a whole. */
+    row: z.number().int().nonnegative(),
+    id: z.string().optional(),
+    field: z.string().optional(),
+    message: z.string(),
+  })),
+  /** One-time passwords of the people imported: in the op's result only, never in the audit log. */
+  passwords: z.record(z.string(), z.string()).optional(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+export type ImportError = ImportReport['errors'][number];

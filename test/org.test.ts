@@ -155,6 +155,31 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     }
   });
 
+  it('imports an organisation: dry run first, refused files change nothing and are audited as refused', async () => {
+    const file = JSON.stringify({
+      departments: [{ id: 'dep_rd', name: 'R&D', parent_id: null }],
+      employees: [{ id: 'u_sun', name: 'Sun Li', department_id: 'dep_rd', manager_id: 'u_wang' }],
+    });
+    const dry = await admin.ok<{ ok: boolean; imported: boolean; create: { employees: string[] } }>('admin.import', { format: 'json', data: file, dry_run: true });
+    expect(dry).toMatchObject({ ok: true, imported: false, create: { employees: ['u_sun'] } });
+    expect(await stack.m.Employee.exists({ id: 'u_sun' })).toBeNull();
+
+    const bad = JSON.stringify({ employees: [{ id: 'u_moon', name: 'Moon', manager_id: 'u_nobody' }] });
+    const refused = await admin.ok<{ ok: boolean; errors: { id?: string; field?: string }[] }>('admin.import', { format: 'json', data: bad, dry_run: false });
+    expect(refused.ok).toBe(false);
+    expect(refused.errors[0]).toMatchObject({ id: 'u_moon', field: 'manager_id' });
+    expect(await stack.m.Employee.exists({ id: 'u_moon' })).toBeNull();
+
+    const done = await admin.ok<{ imported: boolean; passwords: Record<string, string> }>('admin.import', { format: 'json', data: file, dry_run: false });
+    expect(done.imported).toBe(true);
+    expect(await stack.login('u_sun', done.passwords.u_sun)).toMatch(/\./);
+
+    const entries = await audit('admin.import');
+    expect(entries.map((e) => e.ok)).toEqual([true, false, true]);
+    expect(entries[1]!.error).toMatchObject({ code: 'E_SCHEMA' });
+    expect(JSON.stringify(entries)).not.toContain(done.passwords.u_sun);
+  });
+
   it('queries and exports the audit log, which no op can edit', async () => {
     const page = await admin.ok<{ entries: AuditEntry[]; has_more: boolean }>('admin.audit.query', { actor: 'u_wang', limit: 3 });
     expect(page.entries).toHaveLength(3);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import {
-  AgentProfile, publicProfile, type AdminOpName, type AdminPayload, type Department, type Employee, type Group,
+  AgentProfile, publicProfile, type AdminOpName, type ErrorCode, type AdminPayload, type Department, type Employee, type Group,
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
 import type { Models } from '../../lib/db.js';
@@ -22,6 +22,8 @@ export interface Outcome {
   target: string | null;
   before?: unknown;
   after?: unknown;
+  /** The op answered (with a report) but did not do what was asked: audited as refused. */
+  refusal?: { code: ErrorCode; message: string };
 }
 
 type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome>;

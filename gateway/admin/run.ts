@@ -68,7 +68,8 @@ export async function runAdmin(ctx: AdminContext, actor: Caller, op: string, pay
     }
     const handler = (READS[op] ?? adminHandlers[op as keyof typeof adminHandlers]) as (c: AdminContext, p: unknown) => Promise<Outcome>;
     const outcome = await handler(ctx, parsed.data);
-    Object.assign(entry, { ok: true, target: outcome.target, before: outcome.before, after: outcome.after });
+    Object.assign(entry, { ok: !outcome.refusal, target: outcome.target, before: outcome.before, after: outcome.after });
+    if (outcome.refusal) entry.error = outcome.refusal;
     await ctx.m.Audit.create(entry);
     return outcome.result;
   } catch (err) {
