@@ -5,7 +5,7 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import type { Publisher } from '../lib/publisher.js';
-import { parseTopic } from '../schemas/topics.js';
+import { parseTopic, topics } from '../schemas/topics.js';
 import { canPublish, canSubscribe, type Memberships, type Principal } from './acl.js';
 import type { LiveAcl } from './admin/effects.js';
 
@@ -15,6 +15,8 @@ export interface EmbeddedBrokerOptions {
   wsPort: number;
   authenticate(clientId: string, username: string, password: string): Promise<Principal | undefined>;
   memberships: Memberships;
+  /** The employee's last connection closed. */
+  onOffline(employeeId: string): void;
   /** A publish the principal was allowed to make; the gateway picks up requests here. */
   onPublish(principal: Principal, topic: string, payload: Buffer): void;
   log: Logger;
@@ -77,6 +79,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       packet.topic = BLACK_HOLE;
       packet.retain = false;
     }
+    // Only presence is retained; a retained request would sit in the broker's memory for good.
+    if (principal?.kind === 'employee' && !packet.topic.startsWith('mchat/status/')) packet.retain = false;
     done(null);
   };
 
@@ -105,15 +109,25 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     return groupsOf.get(principal.id)?.has(t.groupId) ? packet : null;
   };
 
+  // Whose Last Will announces them offline: for the others the gateway must say it.
+  const willsPresence = new WeakSet<Client>();
+  aedes.on('clientReady', (client: Client) => {
+    const principal = principals.get(client);
+    const will = (client as unknown as { will?: { topic?: string } | null }).will;
+    if (principal?.kind === 'employee' && will?.topic === topics.status(principal.id)) willsPresence.add(client);
+  });
+
   aedes.on('clientDisconnect', (client: Client) => {
     const principal = principals.get(client);
     if (principal?.kind !== 'employee') return;
     const set = connections.get(principal.id);
     set?.delete(client);
-    if (set?.size === 0) {
-      connections.delete(principal.id);
-      groupsOf.delete(principal.id);
-    }
+    if (set?.size !== 0) return;
+    connections.delete(principal.id);
+    groupsOf.delete(principal.id);
+    // A clean DISCONNECT discards the will (MQTT 3.1.1 §3.14.4); an abrupt one published it.
+    const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+    if (clean || !willsPresence.has(client)) opts.onOffline(principal.id);
   });
 
   aedes.on('publish', (packet: PublishPacket, client: Client | null) => {

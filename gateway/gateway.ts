@@ -15,6 +15,7 @@ import { startEmbeddedBroker } from './broker.js';
 import type { Caller, GatewayContext } from './context.js';
 import { httpApi } from './http.js';
 import { handleRequest } from './ingress.js';
+import { PresenceTracker } from './presence.js';
 import { OrgAnnouncer, type LiveAcl } from './admin/effects.js';
 import { seedDemo } from './seed.js';
 
@@ -45,17 +46,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
 
   // Filled in once the broker is up: requests only arrive after that.
   let ctx: GatewayContext | undefined;
-  const onPresence = (employeeId: string, payload: Buffer) => {
-    let presence: Presence;
-    try {
-      presence = Presence.parse(JSON.parse(payload.toString('utf8')));
-    } catch {
-      return log.warn({ employeeId }, 'bad presence payload ignored');
-    }
-    redis.hset('mchat:presence', employeeId, JSON.stringify(presence)).catch((err: unknown) =>
-      log.warn({ err, employeeId }, 'could not record presence'),
-    );
-  };
+  const presence = new PresenceTracker(redis, config.REDIS_PREFIX, log);
+  const onPresence = (employeeId: string, payload: Buffer) => presence.record(employeeId, payload);
   const onRequest = (caller: Caller, seqId: string | undefined, payload: Buffer) => {
     if (ctx) void handleRequest(ctx, caller, seqId, payload);
   };
@@ -69,7 +61,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     tokens,
     memberships,
     serviceSecret: config.MCHAT_SERVICE_SECRET,
-    redis,
+    presence,
     log,
     probes: {
       broker: async () => { if (!brokerUp()) throw new Error('not connected'); },
@@ -95,6 +87,12 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       authenticate: mqttAuthenticator(auth),
       memberships,
       log,
+      onOffline(employeeId) {
+        // A clean disconnect drops the Last Will: say offline on the client's behalf.
+        const offline: Presence = { state: 'offline', ts: Date.now() };
+        presence.record(employeeId, offline);
+        broker.publish(topics.status(employeeId), offline, { qos: 0, retain: true }).catch(() => undefined);
+      },
       onPublish(principal: Principal, topic: string, payload: Buffer) {
         const t = parseTopic(topic);
         if (principal.kind !== 'employee') return;
@@ -103,6 +101,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         else if (t?.kind === 'status') onPresence(t.employeeId, payload);
       },
     });
+    // Nobody is connected to a broker that just started, whatever Redis remembers.
+    await presence.reset();
     publisher = broker;
     liveAcl = broker;
     brokerUp = () => !broker.aedes.closed;

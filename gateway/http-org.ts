@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { ZodType } from 'zod';
-import { isAdminOpName, opPayloads, Presence, type Employee, type OpName } from '../schemas/index.js';
+import { z, type ZodType } from 'zod';
+import { EmployeeId, isAdminOpName, opPayloads, type Employee, type OpName } from '../schemas/index.js';
 import { runAdmin } from './admin/run.js';
 import type { Caller, GatewayContext } from './context.js';
 import { OpError, toErrorBody } from './errors.js';
@@ -12,6 +12,8 @@ import { handlers } from './ops/index.js';
  * The organisation over HTTP: the directory, presence and every admin op, answering what the
  * same op answers over MQTT. Callers authenticate with `Authorization: Bearer <login token>`.
  */
+const PresenceIds = z.array(EmployeeId).min(1, 'give employee ids, comma separated').max(500);
+
 export function orgRoutes(opts: HttpApiOptions): Router {
   const router = Router();
 
@@ -52,15 +54,10 @@ export function orgRoutes(opts: HttpApiOptions): Router {
   router.get('/org/tree', op('org.tree', () => ({})));
 
   router.get('/presence', wrap(async (req, res) => {
-    const ids = String(req.query.ids ?? '').split(',').filter(Boolean).slice(0, 500);
-    if (ids.length === 0) return sendError(res, { code: 'E_SCHEMA', message: 'ids: give employee ids, comma separated', field: 'ids' });
-    const raw = await opts.redis.hmget('mchat:presence', ...ids);
-    const presence: Record<string, Presence> = {};
-    ids.forEach((id, i) => {
-      const parsed = raw[i] ? Presence.safeParse(JSON.parse(raw[i]!)) : undefined;
-      presence[id] = parsed?.success ? parsed.data : { state: 'offline', ts: 0 };
-    });
-    res.json({ presence });
+    const ids = parse(PresenceIds, String(req.query.ids ?? '').split(',').filter(Boolean));
+    if (!ids.ok) return sendError(res, { ...ids.error, field: `ids${ids.error.field ? '.' + ids.error.field : ''}` });
+    const raw = await opts.presence.get(ids.value);
+    res.json({ presence: raw });
   }));
 
   const admin = (name: string, payloadOf: (req: Request) => unknown, reply = (res: Response, result: unknown) => void res.json(result)) =>
@@ -75,8 +72,9 @@ export function orgRoutes(opts: HttpApiOptions): Router {
   router.get('/admin/audit', admin('admin.audit.query', (req) => req.query));
   router.get('/admin/audit/export', admin('admin.audit.export', (req) => req.query, (res, result) => {
     const { format, data } = result as { format: 'csv' | 'ndjson'; data: string };
-    res.type(format === 'csv' ? 'text/csv' : 'application/x-ndjson')
-      .attachment(`mchat-audit.${format}`)
+    // attachment() first: it sets a type from the extension, which .ndjson does not have.
+    res.attachment(`mchat-audit.${format}`)
+      .type(format === 'csv' ? 'text/csv' : 'application/x-ndjson')
       .send(data);
   }));
   router.post('/admin/:op', wrap((req, res, next) => {

@@ -1,7 +1,5 @@
 import express, { type ErrorRequestHandler } from 'express';
-import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import { EmployeeId, publicProfile, type Employee } from '../schemas/index.js';
+import { EmqxAuthnRequest, EmqxAuthzRequest, LoginRequest, publicProfile, type Employee } from '../schemas/index.js';
 import { secretEquals, type Tokens } from '../lib/auth.js';
 import type { Models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
@@ -12,6 +10,7 @@ import { checkHealth, type DependencyName, type Probe } from './health.js';
 import type { GatewayContext } from './context.js';
 import { bearer, parse, sendError, wrap } from './http-util.js';
 import { orgRoutes } from './http-org.js';
+import type { PresenceTracker } from './presence.js';
 
 export interface HttpApiOptions {
   /** Undefined until the broker is up; admin and directory routes answer 503 until then. */
@@ -22,13 +21,10 @@ export interface HttpApiOptions {
   memberships: Memberships;
   probes: Record<DependencyName, Probe>;
   serviceSecret: string;
-  redis: Redis;
+  presence: PresenceTracker;
   log: Logger;
 }
 
-const LoginBody = z.object({ employee_id: EmployeeId, password: z.string().min(1).max(1024) });
-const EmqxAuthn = z.object({ username: z.string(), password: z.string(), clientid: z.string() });
-const EmqxAuthz = z.object({ username: z.string(), clientid: z.string(), topic: z.string(), action: z.enum(['publish', 'subscribe']) });
 
 export function httpApi(opts: HttpApiOptions): express.Express {
   const { m, tokens, log } = opts;
@@ -46,7 +42,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   }));
 
   app.post('/api/login', wrap(async (req, res) => {
-    const parsed = parse(LoginBody, req.body);
+    const parsed = parse(LoginRequest, req.body);
     if (!parsed.ok) return send(res, parsed.error);
     const body = parsed.value;
     const result = await login(opts.auth, body.employee_id, body.password);
@@ -77,14 +73,14 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   });
   const authenticate = mqttAuthenticator(opts.auth);
   internal.post('/authn', wrap(async (req, res) => {
-    const parsed = parse(EmqxAuthn, req.body);
+    const parsed = parse(EmqxAuthnRequest, req.body);
     if (!parsed.ok) return send(res, parsed.error);
     const body = parsed.value;
     const principal = await authenticate(body.clientid, body.username, body.password);
     res.json({ result: principal ? 'allow' : 'deny', is_superuser: principal?.kind === 'service' });
   }));
   internal.post('/authz', wrap(async (req, res) => {
-    const parsed = parse(EmqxAuthz, req.body);
+    const parsed = parse(EmqxAuthzRequest, req.body);
     if (!parsed.ok) return send(res, parsed.error);
     const body = parsed.value;
     const employee = await m.Employee.findOne({ id: body.username, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>();
@@ -101,7 +97,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   app.use((_req, res) => send(res, { code: 'E_NOT_FOUND', message: 'no such endpoint' }));
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, _next) => {
     if (err.type === 'entity.parse.failed') return send(res, { code: 'E_SCHEMA', message: 'body is not valid JSON' });
-    if (err.type === 'entity.too.large') return send(res, { code: 'E_TOO_LARGE', message: 'body exceeds 64 KiB' });
+    if (err.type === 'entity.too.large') return send(res, { code: 'E_TOO_LARGE', message: 'body is larger than this endpoint accepts' });
     const body = toErrorBody(err);
     log.error({ err, path: req.path }, 'http request failed');
     send(res, body);

@@ -46,16 +46,28 @@ export const DEMO_LOGINS = ['u_wang', 'u_li', 'u_zhang'] as const;
  */
 export async function seedDemo(m: Models, opts: DemoSeedOptions): Promise<void> {
   const hash = await hashPassword(opts.password);
-  await Promise.all(DEPARTMENTS.map((d) => m.Department.updateOne({ id: d.id }, { $setOnInsert: d }, { upsert: true })));
+  const now = Date.now();
+  for (const d of DEPARTMENTS) await insertIfMissing(m.Department, d);
   for (const e of people(opts.agentUrl)) {
-    const { agent_profile, ...rest } = e;
-    await m.Employee.updateOne(
-      { id: e.id },
-      { $setOnInsert: { ...rest, created_at: Date.now() }, ...(agent_profile ? { $set: { agent_profile } } : {}) },
-      { upsert: true },
-    );
-    const secret = e.is_ai_agent ? { $set: { api_secret: opts.agentSecret } } : { $setOnInsert: { password_hash: hash } };
-    await m.Credential.updateOne({ employee_id: e.id }, secret, { upsert: true });
+    await insertIfMissing(m.Employee, { ...e, created_at: now });
+    if (e.agent_profile) await m.Employee.updateOne({ id: e.id }, { $set: { agent_profile: e.agent_profile } });
+    if (e.is_ai_agent) await m.Credential.updateOne({ employee_id: e.id }, { $set: { api_secret: opts.agentSecret } }, { upsert: true });
+    else await insertIfMissing(m.Credential, { employee_id: e.id, password_hash: hash }, 'employee_id');
   }
-  await Promise.all(GROUPS.map((g) => m.Group.updateOne({ id: g.id }, { $setOnInsert: { ...g, created_at: Date.now() } }, { upsert: true })));
+  for (const g of GROUPS) await insertIfMissing(m.Group, { ...g, created_at: now });
+}
+
+/**
+ * Plain inserts, not upserts with $setOnInsert: FerretDB 1.x drops null fields there, and a
+ * department without `parent_id` is not one the schema accepts.
+ */
+async function insertIfMissing<T extends object>(model: { exists(f: object): Promise<unknown>; create(doc: T): Promise<unknown> }, doc: T, key = 'id'): Promise<void> {
+  const filter = { [key]: (doc as Record<string, unknown>)[key] };
+  if (await model.exists(filter)) return;
+  try {
+    await model.create(doc);
+  } catch (err) {
+    // Another process seeding at the same moment got there first.
+    if ((err as { code?: unknown }).code !== 11000) throw err;
+  }
 }

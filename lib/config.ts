@@ -26,6 +26,8 @@ const Env = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('mchat'),
   MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/mchat'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key, so several MChat installations can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]*$/).default('mchat:'),
   MCHAT_JWT_SECRET: z.string().min(32).optional(),
   MCHAT_SERVICE_SECRET: z.string().min(32).optional(),
   MCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DepartmentId, EmployeeId, EpochMs, GroupId } from './ids.js';
-import { AgentProfile, Role } from './organisation.js';
+import { AgentProfile, AgentProfilePatch, Role } from './organisation.js';
 
 /** Payloads of the admin ops: admins only, each one written to the audit log. */
 const Password = z.string().min(8, 'at least 8 characters').max(256);
@@ -26,7 +26,7 @@ const PersonFields = {
 export const adminPayloads = {
   'admin.employee.create': z.object({ ...PersonFields, role: Role.default('member'), password: Password }),
   'admin.agent.create': z.object({ ...PersonFields, agent_profile: AgentProfile }),
-  'admin.agent.update': z.object({ id: EmployeeId, agent_profile: AgentProfile.partial() }),
+  'admin.agent.update': z.object({ id: EmployeeId, agent_profile: AgentProfilePatch }),
   'admin.employee.disable': z.object({ id: EmployeeId, reason: z.string().max(512).optional() }),
   'admin.employee.move': z.object({ id: EmployeeId, department_id: DepartmentId.nullable() }),
   'admin.employee.set_manager': z.object({ id: EmployeeId, manager_id: EmployeeId.nullable() }),

@@ -11,9 +11,16 @@ export function isTopicId(value: string): boolean {
   return ID_PATTERN.test(value) && value !== '.' && value !== '..';
 }
 
-export const EmployeeId = Id.refine(isTopicId, 'not a valid employee id');
-export const GroupId = Id.refine(isTopicId, 'not a valid group id');
-export const DepartmentId = Id.refine(isTopicId, 'not a valid department id');
+/**
+ * Names of things: no `:`, which separates the parts of client ids (`{employee}:{device}`) and
+ * conversation ids (`d:{a}:{b}`, `g:{group}`).
+ */
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const nameId = (what: string) => Id.refine((v) => NAME_PATTERN.test(v) && isTopicId(v), `not a valid ${what} id: letters, digits, _ . - only`);
+
+export const EmployeeId = nameId('employee');
+export const GroupId = nameId('group');
+export const DepartmentId = nameId('department');
 
 /** MQTT client id: `{employee_id}:{device}`. The device part may not contain `:` itself. */
 export const ClientId = Id.refine((v) => /^[^:]+:[^:]+$/.test(v), 'must be {employee_id}:{device}');

@@ -7,3 +7,4 @@ export * from './events.js';
 export * from './ops.js';
 export * from './webhook.js';
 export * from './admin.js';
+export * from './http.js';

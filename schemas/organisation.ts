@@ -4,14 +4,25 @@ import { DepartmentId, EmployeeId, EpochMs, GroupId, Id } from './ids.js';
 export const EmployeeStatus = z.enum(['active', 'disabled']);
 export const Role = z.enum(['member', 'admin']);
 
-export const AgentProfile = z.object({
+const agentProfileFields = {
   model_type: z.string().min(1).max(64),
-  capabilities: z.array(Id).max(64).default([]),
-  trigger_keywords: z.array(z.string().min(1).max(64)).max(64).default([]),
+  capabilities: z.array(Id).max(64),
+  trigger_keywords: z.array(z.string().min(1).max(64)).max(64),
   webhook_endpoint: z.url({ protocol: /^https?$/ }),
-  response_timeout: z.number().int().min(100).max(600_000).default(30_000),
-  auto_join_groups: z.array(GroupId).max(256).default([]),
+  response_timeout: z.number().int().min(100).max(600_000),
+  auto_join_groups: z.array(GroupId).max(256),
+};
+
+export const AgentProfile = z.object({
+  ...agentProfileFields,
+  capabilities: agentProfileFields.capabilities.default([]),
+  trigger_keywords: agentProfileFields.trigger_keywords.default([]),
+  response_timeout: agentProfileFields.response_timeout.default(30_000),
+  auto_join_groups: agentProfileFields.auto_join_groups.default([]),
 });
+
+/** A change to an agent profile: only the fields given, no defaults filled in. */
+export const AgentProfilePatch = z.object(agentProfileFields).partial();
 export type AgentProfile = z.infer<typeof AgentProfile>;
 
 /** Humans and agents share one collection; `is_ai_agent` and `agent_profile` tell them apart. */
@@ -41,10 +52,12 @@ export const Employee = z
   .refine((e) => e.manager_id !== e.id, { message: 'cannot manage oneself', path: ['manager_id'] });
 export type Employee = z.infer<typeof Employee>;
 
-/** What anyone in the organisation may see of an employee (no credentials, no webhook). */
-export type PublicProfile = Omit<Employee, 'agent_profile'> & {
-  agent_profile?: Pick<AgentProfile, 'model_type' | 'capabilities' | 'trigger_keywords'>;
-};
+/** What anyone in the organisation may see of an employee: no credentials, no webhook. */
+export const PublicProfile = z.object({
+  ...Employee.shape,
+  agent_profile: AgentProfile.pick({ model_type: true, capabilities: true, trigger_keywords: true }).optional(),
+});
+export type PublicProfile = z.infer<typeof PublicProfile>;
 
 export function publicProfile(e: Employee): PublicProfile {
   const { agent_profile, ...rest } = e;

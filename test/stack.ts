@@ -49,6 +49,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     MQTT_WS_PORT: String(wsPort),
     MONGO_URL: mongoUrl,
     REDIS_URL: services.redisUrl,
+    // Stacks share the run's Redis: each keeps to its own keys.
+    REDIS_PREFIX: `t${httpPort}:`,
     TEMPORAL_ADDRESS: services.temporalAddress,
     TEMPORAL_TASK_QUEUE: `mchat-${httpPort}`,
     DEMO_AGENT_PORT: String(agentPort),

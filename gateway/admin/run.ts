@@ -59,8 +59,9 @@ async function exportAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.expor
 export async function runAdmin(ctx: AdminContext, actor: Caller, op: string, payload: unknown, via: Via): Promise<unknown> {
   const entry: AuditEntry = { audit_id: ulid(), ts: Date.now(), actor: actor.id, op, target: targetOf(payload), ok: false, via };
   try {
-    if (!isAdminOpName(op)) throw new OpError('E_NOT_FOUND', `unknown admin op "${op}"`, 'op');
+    // Role first: a member learns nothing about which admin ops exist.
     if (actor.role !== 'admin') throw new OpError('E_FORBIDDEN', 'admin ops are for admins only');
+    if (!isAdminOpName(op)) throw new OpError('E_NOT_FOUND', `unknown admin op "${op}"`, 'op');
     const parsed = adminPayloads[op].safeParse(payload);
     if (!parsed.success) {
       const { message, field } = schemaError(parsed.error, 'payload');
