@@ -132,7 +132,11 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
 
     await admin.ok('admin.agent.update', { id: 'a_finance', agent_profile: { trigger_keywords: ['发票', 'invoice'] } });
     const updated = await stack.m.Employee.findOne({ id: 'a_finance' }).lean();
-    expect(updated?.agent_profile).toMatchObject({ trigger_keywords: ['发票', 'invoice'], webhook_endpoint: 'http://127.0.0.1:9/agents/finance' });
+    // Only the given field changes: nothing else is reset to a default.
+    expect(updated?.agent_profile).toMatchObject({
+      trigger_keywords: ['发票', 'invoice'], webhook_endpoint: 'http://127.0.0.1:9/agents/finance',
+      capabilities: ['invoice_status'], response_timeout: 5000, auto_join_groups: ['g_sales'],
+    });
     expect((await audit('admin.agent.update', 'a_finance'))[0]).toMatchObject({ before: { trigger_keywords: ['发票'] }, after: { trigger_keywords: ['发票', 'invoice'] } });
   });
 

@@ -151,4 +151,20 @@ describe('presence: status topics, Last Will and /api/presence', () => {
     expect(await retainedStatus('u_li')).toEqual({ json: { state: 'offline', ts: willTs }, retain: true });
     expect(await presenceOf('u_li')).toEqual({ state: 'offline', ts: willTs });
   });
+
+  it('a clean disconnect discards the will, so the gateway says offline on the employee’s behalf', async () => {
+    const onlineTs = Date.now();
+    const [laptop, tablet] = await Promise.all(['laptop', 'tablet'].map((device) =>
+      connect(stack.mqttUrl, { username: 'u_li', password: tokens.u_li, clientId: `u_li:${device}` })));
+    await laptop!.publishAsync('mchat/status/u_li', JSON.stringify({ state: 'online', ts: onlineTs }), { qos: 0, retain: true });
+    await presenceUntil('u_li', (p) => p.state === 'online' && p.ts === onlineTs);
+    // One device going away does not make her offline while another is connected.
+    await laptop!.endAsync();
+    await tablet!.publishAsync('mchat/msg/req/marker', 'not json', { qos: 1 });
+    expect(await presenceOf('u_li')).toEqual({ state: 'online', ts: onlineTs });
+    await tablet!.endAsync();
+    const offline = await zhang.waitFor(isStatus('u_li', (p) => p.state === 'offline' && p.ts > onlineTs));
+    expect(await retainedStatus('u_li')).toEqual({ json: offline.json, retain: true });
+    await presenceUntil('u_li', (p) => p.state === 'offline' && p.ts > onlineTs);
+  });
 });
