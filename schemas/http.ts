@@ -3,7 +3,7 @@ import { AuditEntry, ImportReport, type AdminOpName } from './admin.js';
 import { ErrorBody } from './envelope.js';
 import { Presence } from './events.js';
 import { EmployeeId, EpochMs } from './ids.js';
-import { AgentProfile, Department, Employee, Group, PublicProfile } from './organisation.js';
+import { Department, Group, PublicProfile } from './organisation.js';
 
 /**
  * Bodies of the gateway's HTTP API that the MQTT protocol does not define already. The protocol's

@@ -7,7 +7,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminPayloads, parseTopic, type AuditEntry, type Event, type ResponseEnvelope } from '../schemas/index.js';
 import { DEMO_PASSWORD, startStack, type Stack } from './stack.js';
-import { TestClient } from './client.js';
+import { TestClient, errorOf } from './client.js';
 
 /**
  * Identity and access over real connections: every topic kind × relation × action against the
@@ -61,11 +61,6 @@ class Observer {
 /** Connects and resolves, or rejects with the CONNACK refusal (no retries). */
 function tryConnect(url: string, opts: IClientOptions): Promise<MqttClient> {
   return mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...opts }, false);
-}
-
-function errorOf(res: ResponseEnvelope) {
-  if (res.ok) throw new Error(`expected an error, got ${JSON.stringify(res.result)}`);
-  return res.error;
 }
 
 const isGroupMessage = (text: string) => (r: { topic: string; json: unknown }) =>

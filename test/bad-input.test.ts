@@ -2,14 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import type { ErrorBody, ResponseEnvelope } from '../schemas/index.js';
 import { startStack, type Stack } from './stack.js';
-import { TestClient } from './client.js';
-
-function errorOf(res: ResponseEnvelope): ErrorBody {
-  if (res.ok) throw new Error(`expected an error, got ${JSON.stringify(res.result)}`);
-  return res.error;
-}
+import { TestClient, errorOf } from './client.js';
 
 describe('bad input gets a clear error on the caller’s response topic and never hurts the gateway', () => {
   let stack: Stack;

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { topics, type ResponseEnvelope } from '../schemas/index.js';
+import { topics, type ErrorBody, type ResponseEnvelope } from '../schemas/index.js';
 
 interface Received {
   topic: string;
@@ -68,4 +68,10 @@ export class TestClient {
   close(): Promise<void> {
     return this.mqtt.endAsync();
   }
+}
+
+/** The error of a response that must be one. */
+export function errorOf(res: ResponseEnvelope): ErrorBody {
+  if (res.ok) throw new Error(`expected an error, got ${JSON.stringify(res.result)}`);
+  return res.error;
 }

@@ -1,16 +1,11 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import type { AuditEntry, ErrorBody, ResponseEnvelope } from '../schemas/index.js';
+import type { AuditEntry } from '../schemas/index.js';
 import { verifyPassword } from '../lib/auth.js';
 import { freePort } from '../scripts/servers/servers.js';
 import { startStack, type Stack } from './stack.js';
-import { TestClient } from './client.js';
-
-function errorOf(res: ResponseEnvelope): ErrorBody {
-  if (res.ok) throw new Error(`expected an error, got ${JSON.stringify(res.result)}`);
-  return res.error;
-}
+import { TestClient, errorOf } from './client.js';
 
 describe('organisation: admin ops, audit log, org tree and announcements', () => {
   let stack: Stack;
