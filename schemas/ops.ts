@@ -13,6 +13,17 @@ export const opPayloads = {
   }),
   'conv.list': z.object({}),
   'org.tree': z.object({}),
+  /** What employees may change about themselves; the rest is the admins'. */
+  'profile.update': z
+    .object({
+      name: z.string().min(1).max(128),
+      avatar: z.string().max(1024),
+      title: z.string().max(128),
+      skills_badge: z.array(z.string().min(1).max(64)).max(64),
+    })
+    .partial()
+    .strict()
+    .refine((p) => Object.keys(p).length > 0, 'give at least one field to change'),
   'employee.get': z.object({ id: EmployeeId }),
   'employee.search': z.object({
     q: z.string().max(128).default(''),

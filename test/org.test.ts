@@ -179,6 +179,17 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     expect(JSON.stringify(entries)).not.toContain(done.passwords.u_sun);
   });
 
+  it('lets employees edit their own card, and nothing an admin decides', async () => {
+    const res = await li.ok<{ employee: { title: string } }>('profile.update', { title: 'Senior Account Manager', skills_badge: ['negotiation', 'crm'] });
+    expect(res.employee.title).toBe('Senior Account Manager');
+    const card = await watcher.waitFor((r) => r.topic === 'mchat/profile/u_li' && (r.json as { title?: string }).title === 'Senior Account Manager');
+    expect(card.json).toMatchObject({ skills_badge: ['negotiation', 'crm'] });
+    for (const forbidden of [{ role: 'admin' }, { department_id: 'dep_finance' }, { manager_id: null }, { status: 'active' }]) {
+      expect(errorOf(await li.request('profile.update', forbidden)).code, JSON.stringify(forbidden)).toBe('E_SCHEMA');
+    }
+    expect(await stack.m.Employee.findOne({ id: 'u_li' }).lean()).toMatchObject({ role: 'member', department_id: 'dep_sales' });
+  });
+
   it('queries and exports the audit log, which no op can edit', async () => {
     const page = await admin.ok<{ entries: AuditEntry[]; has_more: boolean }>('admin.audit.query', { actor: 'u_wang', limit: 3 });
     expect(page.entries).toHaveLength(3);

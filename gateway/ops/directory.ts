@@ -53,3 +53,14 @@ export async function loadOrgTree(m: Models) {
 export async function tree(ctx: GatewayContext) {
   return loadOrgTree(ctx.m);
 }
+
+/** An employee edits their own card; everyone watching `mchat/profile/{id}` sees it. */
+export async function updateProfile(ctx: GatewayContext, caller: Caller, p: OpPayload<'profile.update'>) {
+  const before = await ctx.m.Employee.findOne({ id: caller.id }, { _id: 0 }).lean<Employee>();
+  if (!before) throw new OpError('E_NOT_FOUND', 'your employee record is gone');
+  await ctx.m.Employee.updateOne({ id: caller.id }, { $set: p });
+  const after = { ...before, ...p };
+  const announce = ctx.admin.announce;
+  await announce.settle([announce.profile(after), ...(p.name || p.title !== undefined ? [announce.orgTree()] : [])]);
+  return { employee: publicProfile(after) };
+}

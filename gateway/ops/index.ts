@@ -12,4 +12,5 @@ export const handlers: { [O in OpName]: Handler<O> } = {
   'employee.get': directory.get,
   'employee.search': directory.search,
   'org.tree': directory.tree,
+  'profile.update': directory.updateProfile,
 };
