@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { portOpen, stopProcess } from './servers/servers.js';
+import { stopProcess } from './servers/servers.js';
 
 export interface AppProcess {
   name: string;
@@ -31,8 +31,6 @@ export async function waitFor(what: string, check: () => Promise<boolean>, app: 
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-
-export const listening = (port: number) => () => portOpen(port);
 
 export async function httpOk(url: string): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });

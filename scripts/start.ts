@@ -1,8 +1,9 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../lib/config.js';
 import { installServers } from './servers/install.js';
 import { freePort, portOpen, startFerretDb, startRedis, startTemporal, type RunningServer } from './servers/servers.js';
-import { httpOk, listening, startApp, tsx, waitFor, type AppProcess } from './processes.js';
+import { httpOk, startApp, tsx, waitFor, type AppProcess } from './processes.js';
+import { ensureWebBuild, startWeb } from './web.js';
 import { DEMO_LOGINS } from '../gateway/seed.js';
 
 /**
@@ -75,14 +76,14 @@ async function main(): Promise<void> {
   await waitFor('the gateway', () => httpOk(`${gatewayUrl}/healthz`), gateway);
   apps.push(startApp('demo-agent', tsx('agents/demo/main.ts'), appEnv, logDir));
   apps.push(startApp('worker', tsx('activities/worker.ts'), appEnv, logDir));
-  const web = startApp(
-    'web',
-    [resolve('node_modules/vite/bin/vite.js'), 'dev', 'web', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'],
-    { ...appEnv, GATEWAY_URL: gatewayUrl, PUBLIC_MQTT_WS_URL: config.PUBLIC_MQTT_WS_URL },
+  ensureWebBuild();
+  apps.push(await startWeb({
+    port: webPort,
+    origin: `http://localhost:${webPort}`,
+    gatewayUrl,
+    mqttWsUrl: config.PUBLIC_MQTT_WS_URL,
     logDir,
-  );
-  apps.push(web);
-  await waitFor('the web app', listening(webPort), web);
+  }));
   for (const app of apps) {
     app.child.once('exit', (code) => {
       if (stopping) return;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, startFerretDb, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
+import { ensureWebBuild } from '../scripts/web.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +19,8 @@ export default async function setup(project: TestProject) {
     await Promise.all(started.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   };
+  // The browser tests and `npm start` serve the web app's production build; make it once, first.
+  ensureWebBuild();
   const results = await Promise.allSettled([
     freePort().then((port) => startRedis({ port, dir: join(dir, 'redis') })),
     freePort().then((port) => startFerretDb({ port, dir: join(dir, 'ferretdb') })),

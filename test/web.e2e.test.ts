@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../scripts/servers/servers.js';
-import { httpOk, listening, startApp, waitFor, type AppProcess } from '../scripts/processes.js';
+import type { AppProcess } from '../scripts/processes.js';
+import { startWeb } from '../scripts/web.js';
 import { DEMO_PASSWORD, startStack, type Stack } from './stack.js';
 
 /**
@@ -31,9 +31,6 @@ describe('web app in a browser', () => {
   }
 
   async function signIn(page: Page, employeeId: string, password: string): Promise<void> {
-    // Once the page's scripts are in: under a loaded CI machine the dev server may still be
-    // compiling them, and a reload it triggers then would lose the submitted form.
-    await page.waitForLoadState('networkidle');
     await page.getByLabel('Employee id').fill(employeeId);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -69,15 +66,8 @@ describe('web app in a browser', () => {
     stack = await startStack({ worker: true });
     const port = await freePort();
     webUrl = `http://127.0.0.1:${port}`;
-    web = startApp(
-      'web',
-      [resolve('node_modules/vite/bin/vite.js'), 'dev', 'web', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-      { GATEWAY_URL: stack.httpUrl, PUBLIC_MQTT_WS_URL: stack.wsUrl },
-      stack.logDir,
-    );
-    await waitFor('the web app', listening(port), web);
-    // The first request compiles the server side; do it before the browser's clock runs.
-    await waitFor('the login page', () => httpOk(`${webUrl}/login`), web);
+    // The production build (made by the global setup), as npm start serves it.
+    web = await startWeb({ port, origin: webUrl, gatewayUrl: stack.httpUrl, mqttWsUrl: stack.wsUrl, logDir: stack.logDir });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { defineConfig } from 'vite';
 
 // SvelteKit takes the project directory from process.cwd() when its plugin module is loaded, and
-// the repo's scripts run `vite dev web` / `vite build web` from the repo root: step into web/ first.
-process.chdir(fileURLToPath(new URL('.', import.meta.url)));
+// the repo's scripts run `vite build web` (and `npm run dev:web`) from the repo root: step into web/ first.
+// (Worker threads, which Svelte's tooling loads this file in, may not chdir: they start in the
+// directory the main thread already moved to.)
+if (isMainThread) process.chdir(fileURLToPath(new URL('.', import.meta.url)));
 const { sveltekit } = await import('@sveltejs/kit/vite');
 
 export default defineConfig({
