@@ -4,6 +4,7 @@ import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import type { Message } from '../schemas/index.js';
 import type { AdminContext } from './admin/ops.js';
+import type { GroupReceipts } from './receipts.js';
 
 /** The authenticated employee behind a request: taken from the connection, never from the payload. */
 export interface Caller {
@@ -23,6 +24,9 @@ export interface GatewayContext {
   publisher: Publisher;
   agents: AgentDispatcher;
   admin: AdminContext;
+  receipts: GroupReceipts;
   log: Logger;
   maxPayloadBytes: number;
+  /** How long after sending a message its sender may still recall it. */
+  recallWindowMs: number;
 }

@@ -16,6 +16,7 @@ import type { Caller, GatewayContext } from './context.js';
 import { httpApi } from './http.js';
 import { handleRequest } from './ingress.js';
 import { PresenceTracker } from './presence.js';
+import { GroupReceipts } from './receipts.js';
 import { OrgAnnouncer, type LiveAcl } from './admin/effects.js';
 import { seedDemo } from './seed.js';
 
@@ -165,8 +166,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     publisher,
     agents: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
     admin: { m, announce, production: config.NODE_ENV === 'production' },
+    receipts: new GroupReceipts(m, publisher, log, config.MCHAT_RECEIPT_INTERVAL_MS),
     log,
     maxPayloadBytes: config.MCHAT_MAX_PAYLOAD_BYTES,
+    recallWindowMs: config.MCHAT_RECALL_WINDOW_MS,
   };
   // Retained state for whoever subscribes from now on; refreshed by every change.
   await announce.settle([announce.orgTree()]);
@@ -179,6 +182,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await ctx?.receipts.close();
       await closeBroker();
       await Promise.allSettled([temporalConnection.close(), db.close(), redis.quit()]);
     },

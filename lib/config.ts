@@ -32,6 +32,9 @@ const Env = z.object({
   MCHAT_SERVICE_SECRET: z.string().min(32).optional(),
   MCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
   MCHAT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  MCHAT_RECALL_WINDOW_MS: z.coerce.number().int().min(0).default(2 * 60_000),
+  /** How often a group hears how many have read it, at most. */
+  MCHAT_RECEIPT_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
   /** Create the demo organisation at gateway start if it is missing (npm start, the compose demo). */
   MCHAT_SEED_DEMO: z.stringbool().default(false),
   MCHAT_DEMO_PASSWORD: z.string().min(8).default('mchat-demo'),

@@ -123,6 +123,22 @@ const ConversationSchema = new Schema<ConversationDoc>(
   strict,
 );
 
+/** How far an employee has read a conversation: everything up to `seq`. */
+export interface ReadCursorDoc {
+  conversation_id: string;
+  employee_id: string;
+  seq: number;
+}
+const ReadCursorSchema = new Schema<ReadCursorDoc>(
+  {
+    conversation_id: { type: String, required: true },
+    employee_id: { type: String, required: true, index: true },
+    seq: { type: Number, required: true },
+  },
+  strict,
+);
+ReadCursorSchema.index({ conversation_id: 1, employee_id: 1 }, { unique: true });
+
 const AuditSchema = new Schema<AuditEntry>(
   {
     audit_id: { type: String, required: true, unique: true },
@@ -148,6 +164,7 @@ function build(conn: Connection) {
     Message: conn.model<Message>('Message', MessageSchema, 'messages'),
     Conversation: conn.model<ConversationDoc>('Conversation', ConversationSchema, 'conversations'),
     Audit: conn.model<AuditEntry>('Audit', AuditSchema, 'audit'),
+    ReadCursor: conn.model<ReadCursorDoc>('ReadCursor', ReadCursorSchema, 'read_cursors'),
   };
 }
 export type Models = ReturnType<typeof build>;

@@ -11,6 +11,14 @@ export const opPayloads = {
     after_seq: z.number().int().nonnegative().optional(),
     limit: z.number().int().min(1).max(200).default(50),
   }),
+  'msg.sync': z.object({
+    /** The last seq the client has of each conversation; conversations it does not name start at 0. */
+    cursors: z.record(ConversationId, z.number().int().nonnegative()).default({}),
+    limit: z.number().int().min(1).max(1_000).default(500),
+  }),
+  'msg.read': z.object({ conversation_id: ConversationId, seq: z.number().int().positive() }),
+  'msg.readers': z.object({ conversation_id: ConversationId, seq: z.number().int().positive() }),
+  'msg.recall': z.object({ msg_id: Id }),
   'conv.list': z.object({}),
   'org.tree': z.object({}),
   /** What employees may change about themselves; the rest is the admins'. */

@@ -2,12 +2,17 @@ import type { OpName, OpPayload } from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
 import * as directory from './directory.js';
 import * as messages from './messages.js';
+import * as reading from './reading.js';
 
 type Handler<O extends OpName> = (ctx: GatewayContext, caller: Caller, payload: OpPayload<O>) => Promise<unknown>;
 
 export const handlers: { [O in OpName]: Handler<O> } = {
   'msg.send': messages.send,
   'msg.history': messages.history,
+  'msg.sync': reading.sync,
+  'msg.read': reading.read,
+  'msg.readers': reading.readers,
+  'msg.recall': reading.recall,
   'conv.list': messages.list,
   'employee.get': directory.get,
   'employee.search': directory.search,

@@ -2,6 +2,7 @@ import { conversationTopics, type ConversationSummary, type Employee, type Group
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
+import { advanceCursor, unreadCounts, visible } from './reading.js';
 
 export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.send'>) {
   const access = 'direct' in p.to
@@ -20,6 +21,8 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
     client_msg_id: p.client_msg_id,
   });
   if (created) {
+    // Sending is reading: one's own messages never count as unread.
+    await advanceCursor(ctx.m, message.conversation_id, caller.id, message.seq);
     await deliver(ctx, access, message);
     // The message is stored and delivered: a dispatch failure must not turn that into an error.
     await ctx.agents.dispatch(message).catch((err: unknown) =>
@@ -50,7 +53,7 @@ export async function history(ctx: GatewayContext, caller: Caller, p: OpPayload<
     .lean<Message[]>();
   const has_more = rows.length > p.limit;
   const page = rows.slice(0, p.limit);
-  return { messages: descending ? page.reverse() : page, has_more };
+  return { messages: (descending ? page.reverse() : page).map(visible), has_more };
 }
 
 export async function list(ctx: GatewayContext, caller: Caller) {
@@ -72,12 +75,14 @@ export async function list(ctx: GatewayContext, caller: Caller) {
     })),
     ...groups.map((g) => ({ conversation_id: `g:${g.id}`, kind: 'group' as const, title: g.name, group_id: g.id })),
   ];
+  const unread = await unreadCounts(ctx.m, caller.id, rows.map((r) => r.conversation_id));
   const conversations: ConversationSummary[] = await Promise.all(
     rows.map(async (row) => {
       const last = await ctx.m.Message.findOne({ conversation_id: row.conversation_id }, { _id: 0 })
         .sort({ seq: -1 })
         .lean<Message>();
-      return last ? { ...row, last_message: last, last_seq: last.seq } : { ...row, last_seq: 0 };
+      const counts = { unread: unread.get(row.conversation_id) ?? 0 };
+      return last ? { ...row, ...counts, last_message: visible(last), last_seq: last.seq } : { ...row, ...counts, last_seq: 0 };
     }),
   );
   conversations.sort((a, b) => (b.last_message?.ts ?? 0) - (a.last_message?.ts ?? 0));

@@ -1,0 +1,106 @@
+import { conversationTopics, parseConversationId, type Message, type OpPayload } from '../../schemas/index.js';
+import type { Models } from '../../lib/db.js';
+import type { Caller, GatewayContext } from '../context.js';
+import { OpError } from '../errors.js';
+import { conversationAccess, type Access } from './conversations.js';
+
+/** A recalled message keeps its place (seq) but no longer its content. */
+export function visible(m: Message): Message {
+  return m.recalled ? { ...m, body: { mentions: [], attachments: [] } } : m;
+}
+
+/** Moves the reader's cursor forward only: reading an older message changes nothing. */
+export async function advanceCursor(m: Models, conversationId: string, employeeId: string, seq: number): Promise<void> {
+  await m.ReadCursor.updateOne(
+    { conversation_id: conversationId, employee_id: employeeId },
+    { $max: { seq } },
+    { upsert: true },
+  );
+}
+
+async function lastSeq(m: Models, conversationId: string): Promise<number> {
+  const last = await m.Message.findOne({ conversation_id: conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
+  return last?.seq ?? 0;
+}
+
+/**
+ * Catch-up after being away: every message after each cursor, conversation by conversation,
+ * in order, at most `limit` in all. Conversations the caller takes part in but did not name start
+ * from 0, so a new device gets everything.
+ */
+export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.sync'>) {
+  const cursors = new Map(Object.entries(p.cursors));
+  const [directs, groups] = await Promise.all([
+    ctx.m.Conversation.find({ members: caller.id }, { conversation_id: 1 }).lean(),
+    ctx.m.Group.find({ members: caller.id, dissolved: false }, { id: 1 }).lean(),
+  ]);
+  const mine = new Set([...directs.map((c) => c.conversation_id), ...groups.map((g) => `g:${g.id}`)]);
+  for (const id of cursors.keys()) {
+    if (!mine.has(id)) await conversationAccess(ctx.m, caller, id, `payload.cursors.${id}`);
+  }
+  const messages: Message[] = [];
+  let has_more = false;
+  for (const id of [...new Set([...cursors.keys(), ...mine])].sort()) {
+    const room = p.limit - messages.length;
+    const page = await ctx.m.Message.find({ conversation_id: id, seq: { $gt: cursors.get(id) ?? 0 } }, { _id: 0 })
+      .sort({ seq: 1 })
+      .limit(room + 1)
+      .lean<Message[]>();
+    messages.push(...page.slice(0, room).map(visible));
+    if (page.length > room) {
+      has_more = true;
+      break;
+    }
+  }
+  return { messages, has_more };
+}
+
+export async function read(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.read'>) {
+  const access = await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
+  const last = await lastSeq(ctx.m, p.conversation_id);
+  if (p.seq > last) throw new OpError('E_SCHEMA', `seq ${p.seq} is after the last message (${last})`, 'payload.seq');
+  await advanceCursor(ctx.m, p.conversation_id, caller.id, p.seq);
+  await receipt(ctx, access, caller.id, p.seq);
+  return { conversation_id: p.conversation_id, seq: p.seq };
+}
+
+/** Direct chats: both sides see who read how far. Groups: an aggregate count, throttled. */
+async function receipt(ctx: GatewayContext, access: Access, reader: string, seq: number): Promise<void> {
+  if (access.kind === 'group') return ctx.receipts.read(access.conversation_id, access.group.id, seq);
+  const event = { v: 1, type: 'receipt', conversation_id: access.conversation_id, reader, seq };
+  await Promise.all(conversationTopics(access).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
+}
+
+/** Who has read up to `seq`: a group's read list, loaded when someone asks. */
+export async function readers(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.readers'>) {
+  await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
+  const rows = await ctx.m.ReadCursor.find({ conversation_id: p.conversation_id, seq: { $gte: p.seq } }, { employee_id: 1 }).lean();
+  const ids = rows.map((r) => r.employee_id).sort();
+  return { conversation_id: p.conversation_id, seq: p.seq, read_count: ids.length, readers: ids };
+}
+
+export async function recall(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.recall'>) {
+  const msg = await ctx.m.Message.findOne({ msg_id: p.msg_id }, { _id: 0 }).lean<Message>();
+  // Someone else's message and no message look the same: ids of others' messages are not probed.
+  if (!msg || msg.from !== caller.id) throw new OpError('E_NOT_FOUND', `no message "${p.msg_id}" of yours`, 'payload.msg_id');
+  if (msg.recalled) throw new OpError('E_CONFLICT', 'already recalled', 'payload.msg_id');
+  if (Date.now() - msg.ts > ctx.recallWindowMs) {
+    throw new OpError('E_CONFLICT', `messages can be recalled for ${Math.round(ctx.recallWindowMs / 1000)} s after sending`, 'payload.msg_id');
+  }
+  await ctx.m.Message.updateOne({ msg_id: p.msg_id }, { $set: { recalled: true } });
+  const ref = parseConversationId(msg.conversation_id)!;
+  const event = { v: 1, type: 'recall', conversation_id: msg.conversation_id, msg_id: msg.msg_id };
+  await Promise.all(conversationTopics(ref).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
+  return { msg_id: msg.msg_id, conversation_id: msg.conversation_id, seq: msg.seq };
+}
+
+/** Unread per conversation for `employeeId`: after their cursor, not counting their own. */
+export async function unreadCounts(m: Models, employeeId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+  const cursors = new Map(
+    (await m.ReadCursor.find({ employee_id: employeeId, conversation_id: { $in: conversationIds } }).lean())
+      .map((c) => [c.conversation_id, c.seq]),
+  );
+  const counts = await Promise.all(conversationIds.map((id) =>
+    m.Message.countDocuments({ conversation_id: id, seq: { $gt: cursors.get(id) ?? 0 }, from: { $ne: employeeId } })));
+  return new Map(conversationIds.map((id, i) => [id, counts[i]!]));
+}

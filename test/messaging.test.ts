@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ulid } from 'ulid';
+import { directConversationId, type ConversationSummary, type Event, type Message } from '../schemas/index.js';
+import { startStack, type Stack } from './stack.js';
+import { TestClient, errorOf } from './client.js';
+
+const RECALL_WINDOW_MS = 1_500;
+
+describe('reading, receipts, recall and catch-up', () => {
+  let stack: Stack;
+  let li: TestClient;
+  let wang: TestClient;
+  let zhang: TestClient;
+  const direct = directConversationId('u_li', 'u_zhang');
+
+  const send = (c: TestClient, to: Record<string, string>, text: string) =>
+    c.ok<{ msg_id: string; seq: number; conversation_id: string }>('msg.send', { to, client_msg_id: ulid(), body: { text } });
+  const list = async (c: TestClient) =>
+    new Map((await c.ok<{ conversations: ConversationSummary[] }>('conv.list', {})).conversations.map((x) => [x.conversation_id, x]));
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { MCHAT_RECALL_WINDOW_MS: String(RECALL_WINDOW_MS), MCHAT_RECEIPT_INTERVAL_MS: '100' } });
+    const connect = async (id: string) => TestClient.connect(stack.mqttUrl, id, await stack.login(id));
+    [li, wang, zhang] = await Promise.all([connect('u_li'), connect('u_wang'), connect('u_zhang')]);
+    await Promise.all([li.mqtt.subscribeAsync('mchat/group/g_sales', { qos: 1 }), wang.mqtt.subscribeAsync('mchat/group/g_sales', { qos: 1 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([li?.close(), wang?.close(), zhang?.close()]);
+    await stack?.stop();
+  });
+
+  it('counts unread per conversation, never one’s own messages, and a read receipt clears them for both sides to see', async () => {
+    for (const text of ['one', 'two', 'three']) await send(li, { direct: 'u_zhang' }, text);
+    expect((await list(li)).get(direct)?.unread).toBe(0);
+    expect((await list(zhang)).get(direct)).toMatchObject({ unread: 3, last_seq: 3 });
+
+    await zhang.ok('msg.read', { conversation_id: direct, seq: 2 });
+    const receipt = await li.waitFor((r) => (r.json as Event).type === 'receipt');
+    expect(receipt.json).toEqual({ v: 1, type: 'receipt', conversation_id: direct, reader: 'u_zhang', seq: 2 });
+    expect((await list(zhang)).get(direct)?.unread).toBe(1);
+    // Reading an older message does not move the cursor back.
+    await zhang.ok('msg.read', { conversation_id: direct, seq: 1 });
+    expect((await list(zhang)).get(direct)?.unread).toBe(1);
+    expect(errorOf(await zhang.request('msg.read', { conversation_id: direct, seq: 99 }))).toMatchObject({ code: 'E_SCHEMA', field: 'payload.seq' });
+    expect(errorOf(await wang.request('msg.read', { conversation_id: direct, seq: 1 })).code).toBe('E_FORBIDDEN');
+  });
+
+  it('gives a group one aggregated read count, and the list of readers on demand', async () => {
+    const sent = await send(li, { group: 'g_sales' }, 'please read');
+    await wang.ok('msg.read', { conversation_id: 'g:g_sales', seq: sent.seq });
+    const summary = await li.waitFor((r) => {
+      const e = r.json as Event;
+      return e.type === 'receipt' && r.topic === 'mchat/group/g_sales' && e.seq === sent.seq && e.read_count === 2;
+    });
+    // Aggregated: no per-reader field goes to the whole group.
+    expect(summary.json).not.toHaveProperty('reader');
+    const who = await li.ok<{ readers: string[]; read_count: number }>('msg.readers', { conversation_id: 'g:g_sales', seq: sent.seq });
+    expect(who).toMatchObject({ readers: ['u_li', 'u_wang'], read_count: 2 });
+    expect(errorOf(await zhang.request('msg.readers', { conversation_id: 'g:g_sales', seq: 1 })).code).toBe('E_FORBIDDEN');
+  });
+
+  it('lets the sender recall within the window: everyone is told, the content is gone, the place stays', async () => {
+    const sent = await send(li, { direct: 'u_zhang' }, 'oops, wrong chat');
+    expect(errorOf(await zhang.request('msg.recall', { msg_id: sent.msg_id })).code).toBe('E_NOT_FOUND');
+    await li.ok('msg.recall', { msg_id: sent.msg_id });
+    const told = await zhang.waitFor((r) => (r.json as Event).type === 'recall');
+    expect(told.json).toMatchObject({ conversation_id: direct, msg_id: sent.msg_id });
+    const { messages } = await zhang.ok<{ messages: Message[] }>('msg.history', { conversation_id: direct, after_seq: sent.seq - 1 });
+    expect(messages[0]).toMatchObject({ msg_id: sent.msg_id, seq: sent.seq, recalled: true, body: { mentions: [], attachments: [] } });
+    expect(messages[0]!.body.text).toBeUndefined();
+    expect(errorOf(await li.request('msg.recall', { msg_id: sent.msg_id })).code).toBe('E_CONFLICT');
+
+    const late = await send(li, { direct: 'u_zhang' }, 'too late to take back');
+    await new Promise((r) => setTimeout(r, RECALL_WINDOW_MS + 100));
+    expect(errorOf(await li.request('msg.recall', { msg_id: late.msg_id })).code).toBe('E_CONFLICT');
+  });
+
+  it('catches a new device up on everything, in order, paged, and resumes from cursors', async () => {
+    const tablet = await TestClient.connect(stack.mqttUrl, 'u_zhang', await stack.login('u_zhang'), 'tablet');
+    try {
+      const all = await tablet.ok<{ messages: Message[]; has_more: boolean }>('msg.sync', { cursors: {} });
+      expect(all.has_more).toBe(false);
+      const stored = await stack.m.Message.find({ conversation_id: direct }).sort({ seq: 1 }).lean();
+      const got = all.messages.filter((m) => m.conversation_id === direct);
+      expect(got.map((m) => m.seq)).toEqual(stored.map((m) => m.seq));
+      expect(all.messages.some((m) => m.conversation_id === 'g:g_sales')).toBe(false); // not his group
+
+      // Paged: two at a time, cursors advanced by what arrived: no gap, no duplicate.
+      const cursors: Record<string, number> = {};
+      const seen: number[] = [];
+      for (let more = true; more; ) {
+        const page = await tablet.ok<{ messages: Message[]; has_more: boolean }>('msg.sync', { cursors, limit: 2 });
+        for (const m of page.messages) {
+          cursors[m.conversation_id] = m.seq;
+          if (m.conversation_id === direct) seen.push(m.seq);
+        }
+        more = page.has_more;
+      }
+      expect(seen).toEqual(stored.map((m) => m.seq));
+
+      await send(li, { direct: 'u_zhang' }, 'while the tablet slept');
+      const fresh = await tablet.ok<{ messages: Message[] }>('msg.sync', { cursors });
+      expect(fresh.messages.map((m) => m.body.text)).toEqual(['while the tablet slept']);
+      expect(errorOf(await tablet.request('msg.sync', { cursors: { 'g:g_sales': 0 } })).code).toBe('E_FORBIDDEN');
+    } finally {
+      await tablet.close();
+    }
+  });
+});
