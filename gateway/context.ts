@@ -5,6 +5,7 @@ import type { Publisher } from '../lib/publisher.js';
 import type { Message } from '../schemas/index.js';
 import type { AdminContext } from './admin/ops.js';
 import type { GroupReceipts } from './receipts.js';
+import type { SenderLimiter } from './limits.js';
 
 /** The authenticated employee behind a request: taken from the connection, never from the payload. */
 export interface Caller {
@@ -25,6 +26,7 @@ export interface GatewayContext {
   agents: AgentDispatcher;
   admin: AdminContext;
   receipts: GroupReceipts;
+  limiter: SenderLimiter;
   log: Logger;
   maxPayloadBytes: number;
   /** How long after sending a message its sender may still recall it. */

@@ -17,6 +17,7 @@ import { httpApi } from './http.js';
 import { handleRequest } from './ingress.js';
 import { PresenceTracker } from './presence.js';
 import { GroupReceipts } from './receipts.js';
+import { senderLimiter } from './limits.js';
 import { OrgAnnouncer, type LiveAcl } from './admin/effects.js';
 import { seedDemo } from './seed.js';
 
@@ -165,8 +166,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     store: new MessageStore(m),
     publisher,
     agents: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
-    admin: { m, announce, production: config.NODE_ENV === 'production' },
+    admin: { m, announce, production: config.NODE_ENV === 'production', maxGroupSize: config.MCHAT_MAX_GROUP_SIZE },
     receipts: new GroupReceipts(m, publisher, log, config.MCHAT_RECEIPT_INTERVAL_MS),
+    limiter: senderLimiter(redis, config.REDIS_PREFIX, config.MCHAT_RATE_LIMIT_PER_SECOND),
     log,
     maxPayloadBytes: config.MCHAT_MAX_PAYLOAD_BYTES,
     recallWindowMs: config.MCHAT_RECALL_WINDOW_MS,

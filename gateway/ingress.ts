@@ -66,6 +66,10 @@ export async function handleRequest(ctx: GatewayContext, caller: Caller, topicSe
   }
 
   try {
+    const wait = await ctx.limiter.take(caller.id);
+    if (wait !== undefined) {
+      return fail({ code: 'E_RATE_LIMITED', message: `too many requests; retry in ${wait} ms`, retry_after_ms: wait });
+    }
     await respond(okResponse(req.seq_id, await run()));
     ctx.log.debug({ clientId: caller.clientId, seqId, op, ms: performance.now() - started }, 'request served');
   } catch (err) {

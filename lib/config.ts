@@ -32,6 +32,10 @@ const Env = z.object({
   MCHAT_SERVICE_SECRET: z.string().min(32).optional(),
   MCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
   MCHAT_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** Requests one employee may make per second, across all their devices and every gateway. */
+  MCHAT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(50),
+  /** The largest group an admin can make or fill. */
+  MCHAT_MAX_GROUP_SIZE: z.coerce.number().int().min(2).max(100_000).default(5_000),
   MCHAT_RECALL_WINDOW_MS: z.coerce.number().int().min(0).default(2 * 60_000),
   /** How often a group hears how many have read it, at most. */
   MCHAT_RECEIPT_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),

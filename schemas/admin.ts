@@ -33,11 +33,11 @@ export const adminPayloads = {
   'admin.department.create': z.object({ id: DepartmentId, name: z.string().min(1).max(128), parent_id: DepartmentId.nullable().default(null) }),
   'admin.department.move': z.object({ id: DepartmentId, parent_id: DepartmentId.nullable() }),
   'admin.group.create': z.object({
-    id: GroupId, name: z.string().min(1).max(128), owner_id: EmployeeId, members: z.array(EmployeeId).min(1).max(5_000),
+    id: GroupId, name: z.string().min(1).max(128), owner_id: EmployeeId, members: z.array(EmployeeId).min(1).max(100_000),
   }),
   'admin.group.dissolve': z.object({ id: GroupId }),
-  'admin.group.add_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(5_000) }),
-  'admin.group.remove_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(5_000) }),
+  'admin.group.add_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(100_000) }),
+  'admin.group.remove_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(100_000) }),
   'admin.audit.query': AuditFilter.extend({
     /** Audit ids are ULIDs: page backwards with the last id of the previous page. */
     before_id: z.string().max(40).optional(),

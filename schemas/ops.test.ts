@@ -8,7 +8,7 @@ const pathsOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[] 
 
 describe('isOpName', () => {
   it.each(Object.keys(opPayloads))('knows %s', (op) => expect(isOpName(op)).toBe(true));
-  it.each(['msg.recall', 'toString', 'constructor', '__proto__', 'hasOwnProperty', '', 'MSG.SEND'])('does not know %j', (op) => {
+  it.each(['msg.teleport', 'toString', 'constructor', '__proto__', 'hasOwnProperty', '', 'MSG.SEND'])('does not know %j', (op) => {
     expect(isOpName(op)).toBe(false);
   });
 });

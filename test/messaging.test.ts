@@ -107,3 +107,51 @@ describe('reading, receipts, recall and catch-up', () => {
     }
   });
 });
+
+describe('limits', () => {
+  let stack: Stack;
+  let li: TestClient;
+  let admin: TestClient;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { MCHAT_RATE_LIMIT_PER_SECOND: '5', MCHAT_MAX_GROUP_SIZE: '3' } });
+    li = await TestClient.connect(stack.mqttUrl, 'u_li', await stack.login('u_li'));
+    admin = await TestClient.connect(stack.mqttUrl, 'u_wang', await stack.login('u_wang'));
+  });
+  afterAll(async () => {
+    await Promise.all([li?.close(), admin?.close()]);
+    await stack?.stop();
+  });
+
+  it('rate-limits a sender with E_RATE_LIMITED and a retry time, storing nothing over the limit', async () => {
+    const before = await stack.m.Message.countDocuments();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => li.request('msg.send', { to: { direct: 'u_zhang' }, client_msg_id: ulid(), body: { text: `burst ${i}` } })),
+    );
+    const limited = answers.filter((a) => !a.ok);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const a of limited) {
+      const e = errorOf(a);
+      expect(e.code).toBe('E_RATE_LIMITED');
+      expect(e.retry_after_ms).toBeGreaterThan(0);
+      expect(e.retry_after_ms).toBeLessThanOrEqual(1_000);
+    }
+    expect(await stack.m.Message.countDocuments()).toBe(before + answers.length - limited.length);
+    // Other employees have budgets of their own.
+    expect((await admin.request('conv.list', {})).ok).toBe(true);
+    // After the wait it asked for, the sender may go on.
+    await new Promise((r) => setTimeout(r, Math.max(...limited.map((a) => errorOf(a).retry_after_ms!))));
+    expect((await li.request('conv.list', {})).ok).toBe(true);
+  });
+
+  it('caps group size: over it is E_TOO_LARGE and the group is unchanged', async () => {
+    await new Promise((r) => setTimeout(r, 1_000)); // a fresh rate budget for the admin
+    const tooBig = await admin.request('admin.group.create', { id: 'g_big', name: 'Big', owner_id: 'u_wang', members: ['u_li', 'u_zhang', 'a_sales'] });
+    expect(errorOf(tooBig)).toMatchObject({ code: 'E_TOO_LARGE', field: 'payload.members' });
+    expect(await stack.m.Group.exists({ id: 'g_big' })).toBeNull();
+    // g_sales has 3 already.
+    const grow = await admin.request('admin.group.add_members', { id: 'g_sales', members: ['u_zhang'] });
+    expect(errorOf(grow).code).toBe('E_TOO_LARGE');
+    expect((await stack.m.Group.findOne({ id: 'g_sales' }).lean())?.members).toHaveLength(3);
+  });
+});

@@ -23,7 +23,7 @@ beforeAll(async () => {
   m = models(conn);
   const publisher: Publisher = { publish: async (topic, message, opts) => void published.push({ topic, message, opts }) };
   const acl: LiveAcl = { refresh: async (ids) => void refreshed.push([...ids]), disconnect: () => undefined };
-  ctx = { m, announce: new OrgAnnouncer(m, publisher, acl, createLogger('test', 'silent')), production: false };
+  ctx = { m, announce: new OrgAnnouncer(m, publisher, acl, createLogger('test', 'silent')), production: false, maxGroupSize: 5_000 };
 });
 
 afterAll(async () => {

@@ -10,8 +10,6 @@ import { wouldCycle } from './org.js';
 type Kind = 'department' | 'employee' | 'group';
 type Doc = { department: Department; employee: Employee; group: Group };
 
-/** The cap of `admin.group.create`: an import is no way around it. */
-const MAX_GROUP_MEMBERS = 5_000;
 /** scrypt takes ~0.3 s and 128 MiB per hash: two at a time keeps the gateway answering others. */
 const HASH_CONCURRENCY = 2;
 
@@ -185,7 +183,8 @@ export async function importOrganisation(ctx: AdminContext, p: AdminPayload<'adm
   for (const { item, v } of groups) {
     const members = groupMembers(v);
     const unknown = members.filter((id) => !active.has(id));
-    if (members.length > MAX_GROUP_MEMBERS) fail(item, 'members', `${members.length} members; a group has at most ${MAX_GROUP_MEMBERS}`);
+    // The cap of admin.group.create: an import is no way around it.
+    if (members.length > ctx.maxGroupSize) fail(item, 'members', `${members.length} members; a group has at most ${ctx.maxGroupSize}`);
     else if (unknown.length) fail(item, unknown.includes(v.owner_id) ? 'owner_id' : 'members', `no active employee ${quoted(unknown)} in the organisation or the file`);
   }
 

@@ -14,6 +14,11 @@ export interface AdminContext {
   announce: OrgAnnouncer;
   /** Production refuses agents whose webhook is not HTTPS or does not answer. */
   production: boolean;
+  maxGroupSize: number;
+}
+
+function checkGroupSize(ctx: AdminContext, size: number): void {
+  if (size > ctx.maxGroupSize) throw new OpError('E_TOO_LARGE', `${size} members; a group has at most ${ctx.maxGroupSize}`, 'payload.members');
 }
 
 /** What an admin op did, for its caller and for the audit log. */
@@ -184,6 +189,7 @@ export const adminHandlers: { [O in Exclude<AdminOpName, 'admin.import' | 'admin
   async 'admin.group.create'(ctx, p) {
     if (await ctx.m.Group.exists({ id: p.id })) throw new OpError('E_CONFLICT', `group id "${p.id}" is taken`, 'payload.id');
     const members = [...new Set([p.owner_id, ...p.members])];
+    checkGroupSize(ctx, members.length);
     await activeEmployees(ctx.m, members, 'payload.members');
     const doc: Group = { id: p.id, name: p.name, owner_id: p.owner_id, members, created_at: Date.now(), dissolved: false };
     await ctx.m.Group.create(doc);
@@ -200,9 +206,10 @@ export const adminHandlers: { [O in Exclude<AdminOpName, 'admin.import' | 'admin
 
   async 'admin.group.add_members'(ctx, p) {
     const before = await group(ctx.m, p.id);
+    const members = [...new Set([...before.members, ...p.members])];
+    checkGroupSize(ctx, members.length);
     await activeEmployees(ctx.m, p.members, 'payload.members');
     await ctx.m.Group.updateOne({ id: p.id }, { $addToSet: { members: { $each: p.members } } });
-    const members = [...new Set([...before.members, ...p.members])];
     const added = p.members.filter((id) => !before.members.includes(id));
     await ctx.announce.settle([ctx.announce.groupMembership(before, { added })]);
     return { result: { group: { ...before, members } }, target: p.id, before: { members: before.members }, after: { members } };
