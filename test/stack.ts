@@ -19,6 +19,8 @@ export interface Stack {
   logDir: string;
   /** Starts the Temporal worker (not every test needs one). */
   startWorker(): Promise<AppProcess>;
+  /** Kills the gateway with `signal` and starts it again on the same ports, data and secrets. */
+  restartGateway(signal: NodeJS.Signals): Promise<void>;
   login(employeeId: string, password?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -64,9 +66,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const apps: AppProcess[] = [];
   const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const gateway = startApp('gateway', tsx('gateway/main.ts'), env, logDir);
-  apps.push(gateway);
-  await waitFor('the gateway', () => httpOk(`${httpUrl}/healthz`), gateway);
+  const startGateway = async () => {
+    const gateway = startApp('gateway', tsx('gateway/main.ts'), env, logDir);
+    apps.push(gateway);
+    await waitFor('the gateway', () => httpOk(`${httpUrl}/healthz`), gateway);
+    return gateway;
+  };
+  let gateway = await startGateway();
 
   const stack: Stack = {
     httpUrl,
@@ -75,8 +81,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     env,
     m,
     db,
-    gateway,
+    get gateway() {
+      return gateway;
+    },
     logDir,
+    async restartGateway(signal) {
+      const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
+      gateway.child.kill(signal);
+      await exited;
+      apps.splice(apps.indexOf(gateway), 1);
+      gateway = await startGateway();
+    },
     async startWorker() {
       const agent = startApp('demo-agent', tsx('agents/demo/main.ts'), env, logDir);
       const worker = startApp('worker', tsx('activities/worker.ts'), env, logDir);

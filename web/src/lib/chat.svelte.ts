@@ -97,7 +97,9 @@ export class Chat {
     return this.#attempt(async () => {
       const body = { text, mentions: parseMentions(text) };
       const client_msg_id = this.#clientMsgId;
-      const sent = await this.#request('msg.send', { to: recipientOf(id, this.me.id), client_msg_id, body });
+      if (!this.#client) throw new MchatError({ code: 'E_UNAVAILABLE', message: 'Not connected.' });
+      // Retried through reconnects and restarts; the same id keeps it to one stored message.
+      const sent = await this.#client.sendMessage(recipientOf(id, this.me.id), body, { clientMsgId: client_msg_id, giveUpAfterMs: 30_000 });
       this.#clientMsgId = randomHex(12);
       // Shown at once; the echo on our inbox or group topic merges into it by seq.
       this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body: { ...body, attachments: [] } });

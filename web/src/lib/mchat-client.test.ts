@@ -169,3 +169,39 @@ describe('MchatClient events and connection', () => {
     await vi.waitFor(() => expect(events).toEqual([{ v: 1, type: 'message', msg }]));
   });
 });
+
+describe('MchatClient.sendMessage', () => {
+  const sent = { msg_id: 'm1', conversation_id: 'd:u_li:u_zhang', seq: 1, ts: 1 };
+
+  it('retries a busy or absent gateway with the same client_msg_id until the message is stored', async () => {
+    let tries = 0;
+    answer = () => {
+      tries += 1;
+      if (tries === 1) return { ok: false, error: { code: 'E_UNAVAILABLE', message: 'database down' } };
+      if (tries === 2) return { ok: false, error: { code: 'E_RATE_LIMITED', message: 'slow down', retry_after_ms: 20 } };
+      if (tries === 3) return undefined; // no answer at all: the timeout counts as unavailable
+      return { ok: true, result: sent };
+    };
+    const client = connect({ timeoutMs: 200 });
+    await expect(client.sendMessage({ direct: 'u_zhang' }, { text: 'hi' })).resolves.toEqual(sent);
+    expect(received).toHaveLength(4);
+    const ids = new Set(received.map((r) => (r.envelope.payload as { client_msg_id: string }).client_msg_id));
+    expect(ids.size).toBe(1);
+    // Each try is a request of its own.
+    expect(new Set(received.map((r) => r.envelope.seq_id)).size).toBe(4);
+  });
+
+  it('gives up at once on an error no retry can fix', async () => {
+    answer = () => ({ ok: false, error: { code: 'E_FORBIDDEN', message: 'not a member', field: 'payload.to.group' } });
+    const client = connect();
+    await expect(client.sendMessage({ group: 'g_x' }, { text: 'hi' })).rejects.toMatchObject({ code: 'E_FORBIDDEN' });
+    expect(received).toHaveLength(1);
+  });
+
+  it('gives up with the last error when the gateway stays away past the deadline', async () => {
+    answer = () => ({ ok: false, error: { code: 'E_UNAVAILABLE', message: 'still down' } });
+    const client = connect();
+    await expect(client.sendMessage({ direct: 'u_zhang' }, { text: 'hi' }, { giveUpAfterMs: 300 })).rejects.toBeInstanceOf(MchatError);
+    expect(received.length).toBeGreaterThan(1);
+  });
+});

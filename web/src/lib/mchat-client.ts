@@ -20,6 +20,8 @@ import { randomHex } from './ids.js';
 export interface OpResults {
   'conv.list': { conversations: ConversationSummary[] };
   'msg.history': { messages: Message[]; has_more: boolean };
+  'msg.sync': { messages: Message[]; has_more: boolean };
+  'msg.read': { conversation_id: string; seq: number };
   'msg.send': { msg_id: string; conversation_id: string; seq: number; ts: number };
   'employee.get': { employee: PublicProfile };
   'employee.search': { employees: PublicProfile[] };
@@ -34,14 +36,19 @@ export type ConnectionState = 'connecting' | 'online' | 'offline' | 'refused';
 export class MchatError extends Error {
   readonly code: ErrorBody['code'];
   readonly field: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(body: ErrorBody) {
     super(body.message);
     this.name = 'MchatError';
     this.code = body.code;
     this.field = body.field;
+    this.retryAfterMs = body.retry_after_ms;
   }
 }
+
+/** Worth sending again, unchanged: the gateway was away, busy, or asked us to slow down. */
+const RETRYABLE = new Set<ErrorBody['code']>(['E_UNAVAILABLE', 'E_RATE_LIMITED']);
 
 export interface MchatClientOptions {
   /** `ws://…/mqtt` in the browser; any URL mqtt.js accepts (tests use `mqtt://`). */
@@ -136,6 +143,28 @@ export class MchatClient {
         });
       });
     });
+  }
+
+  /**
+   * Sends a message until the gateway has stored it. Every try carries the same client_msg_id,
+   * so however often it goes out (a lost answer, a gateway restart) it is stored once. Gives up
+   * with the last error after `giveUpAfterMs`, or at once on an error that no retry can fix.
+   */
+  async sendMessage(
+    to: OpInput<'msg.send'>['to'],
+    body: OpInput<'msg.send'>['body'],
+    opts: { clientMsgId?: string; giveUpAfterMs?: number } = {},
+  ): Promise<OpResults['msg.send']> {
+    const client_msg_id = opts.clientMsgId ?? randomHex(12);
+    const deadline = Date.now() + (opts.giveUpAfterMs ?? 60_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request('msg.send', { to, client_msg_id, body });
+      } catch (err) {
+        if (!(err instanceof MchatError) || !RETRYABLE.has(err.code) || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, err.retryAfterMs ?? Math.min(100 * 2 ** attempt, 2_000)));
+      }
+    }
   }
 
   /** Receives the events of these groups too, now and after every reconnect. */
