@@ -4,6 +4,7 @@ import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import type { Message } from '../schemas/index.js';
 import type { AdminContext } from './admin/ops.js';
+import type { FileLinks } from './media.js';
 import type { GroupReceipts } from './receipts.js';
 import type { SenderLimiter } from './limits.js';
 
@@ -31,4 +32,6 @@ export interface GatewayContext {
   maxPayloadBytes: number;
   /** How long after sending a message its sender may still recall it. */
   recallWindowMs: number;
+  /** Signs the download links of attachments in messages going out (see media.ts). */
+  files?: FileLinks;
 }

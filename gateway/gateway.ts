@@ -7,6 +7,7 @@ import { SERVICE_USERNAME, type Config } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 import { MessageStore } from '../lib/messages.js';
+import { objectStore } from '../lib/objects.js';
 import { connectService, mqttPublisher, type Publisher } from '../lib/publisher.js';
 import type { Principal } from './acl.js';
 import { temporalDispatcher } from './agents.js';
@@ -14,6 +15,7 @@ import { groupMemberships, mqttAuthenticator } from './auth.js';
 import { startEmbeddedBroker } from './broker.js';
 import type { Caller, GatewayContext } from './context.js';
 import { httpApi } from './http.js';
+import { FileLinks } from './media.js';
 import { handleRequest } from './ingress.js';
 import { PresenceTracker } from './presence.js';
 import { GroupReceipts } from './receipts.js';
@@ -45,6 +47,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const tokens = new Tokens(config.MCHAT_JWT_SECRET, config.MCHAT_TOKEN_TTL_SECONDS);
   const auth = { m, tokens, serviceSecret: config.MCHAT_SERVICE_SECRET };
   const memberships = groupMemberships(m);
+  const files = new FileLinks(config.MCHAT_SERVICE_SECRET, config.MCHAT_LINK_TTL_SECONDS);
+  const media = { store: objectStore(config), links: files, maxUploadBytes: config.MCHAT_MAX_UPLOAD_BYTES };
 
   // Filled in once the broker is up: requests only arrive after that.
   let ctx: GatewayContext | undefined;
@@ -65,6 +69,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     serviceSecret: config.MCHAT_SERVICE_SECRET,
     presence,
     log,
+    media,
     probes: {
       broker: async () => { if (!brokerUp()) throw new Error('not connected'); },
       temporal: () => temporalConnection.healthService.check({}),
@@ -172,6 +177,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     log,
     maxPayloadBytes: config.MCHAT_MAX_PAYLOAD_BYTES,
     recallWindowMs: config.MCHAT_RECALL_WINDOW_MS,
+    files,
   };
   // Retained state for whoever subscribes from now on; refreshed by every change.
   await announce.settle([announce.orgTree()]);

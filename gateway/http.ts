@@ -10,6 +10,7 @@ import { checkHealth, type DependencyName, type Probe } from './health.js';
 import type { GatewayContext } from './context.js';
 import { bearer, parse, sendError, wrap } from './http-util.js';
 import { orgRoutes } from './http-org.js';
+import { mediaRoutes, type MediaOptions } from './media.js';
 import type { PresenceTracker } from './presence.js';
 
 export interface HttpApiOptions {
@@ -23,6 +24,8 @@ export interface HttpApiOptions {
   serviceSecret: string;
   presence: PresenceTracker;
   log: Logger;
+  /** File upload and download (`/api/files`); absent, those routes do not exist. */
+  media?: MediaOptions;
 }
 
 
@@ -32,6 +35,8 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   app.disable('x-powered-by');
   // Organisation imports are the one body allowed to be large; its parser runs first.
   app.post('/api/admin/import', express.json({ limit: '6mb' }));
+  // File uploads stream their raw body themselves: before any parser.
+  if (opts.media) app.use(mediaRoutes({ ...opts.media, m, tokens, log }));
   app.use(express.json({ limit: '64kb' }));
 
   const send = sendError;

@@ -44,6 +44,20 @@ const Env = z.object({
   MCHAT_DEMO_PASSWORD: z.string().min(8).default('mchat-demo'),
   DEMO_AGENT_URL: z.string().url().default('http://127.0.0.1:8090'),
   DEMO_AGENT_SECRET: z.string().min(16).optional(),
+  /** Where uploaded files go: a folder under MCHAT_DATA_DIR/objects, or an S3-compatible bucket. */
+  MCHAT_OBJECT_STORE: z.enum(['local', 's3']).default('local'),
+  /** The largest file one upload may be. */
+  MCHAT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(25 * 1024 * 1024),
+  /** How long a signed file link works. */
+  MCHAT_LINK_TTL_SECONDS: z.coerce.number().int().min(1).default(600),
+  /** S3 (MCHAT_OBJECT_STORE=s3): endpoint for MinIO and other non-AWS servers; the SDK's default chain supplies unset credentials. */
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (`endpoint/bucket/key`), which MinIO needs. */
+  S3_FORCE_PATH_STYLE: z.stringbool().default(false),
 });
 
 type Secret = 'MCHAT_JWT_SECRET' | 'MCHAT_SERVICE_SECRET' | 'DEMO_AGENT_SECRET';
@@ -58,6 +72,7 @@ export type Config = Omit<z.infer<typeof Env>, Secret | 'PUBLIC_MQTT_WS_URL'> & 
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.parse(env);
+  if (parsed.MCHAT_OBJECT_STORE === 's3' && !parsed.S3_BUCKET) throw new Error('MCHAT_OBJECT_STORE=s3 needs S3_BUCKET');
   const dataDir = resolve(parsed.MCHAT_DATA_DIR);
   const secret = (name: Secret): string => {
     const given = parsed[name];

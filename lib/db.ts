@@ -155,6 +155,29 @@ const AuditSchema = new Schema<AuditEntry>(
   strict,
 );
 
+/** An uploaded file: the object store holds the bytes under `object_id`, this what they are and whose. */
+export interface FileDoc {
+  object_id: string;
+  owner: string;
+  name: string;
+  size: number;
+  type: string;
+  sha256: string;
+  created_at: number;
+}
+const FileSchema = new Schema<FileDoc>(
+  {
+    object_id: { type: String, required: true, unique: true },
+    owner: { type: String, required: true, index: true },
+    name: { type: String, required: true },
+    size: { type: Number, required: true },
+    type: { type: String, required: true },
+    sha256: { type: String, required: true },
+    created_at: { type: Number, required: true },
+  },
+  strict,
+);
+
 function build(conn: Connection) {
   return {
     Employee: conn.model<Employee>('Employee', EmployeeSchema, 'employees'),
@@ -165,6 +188,7 @@ function build(conn: Connection) {
     Conversation: conn.model<ConversationDoc>('Conversation', ConversationSchema, 'conversations'),
     Audit: conn.model<AuditEntry>('Audit', AuditSchema, 'audit'),
     ReadCursor: conn.model<ReadCursorDoc>('ReadCursor', ReadCursorSchema, 'read_cursors'),
+    File: conn.model<FileDoc>('File', FileSchema, 'files'),
   };
 }
 export type Models = ReturnType<typeof build>;

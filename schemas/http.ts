@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { AuditEntry, ImportReport, type AdminOpName } from './admin.js';
 import { ErrorBody } from './envelope.js';
 import { Presence } from './events.js';
-import { EmployeeId, EpochMs } from './ids.js';
+import { EmployeeId, EpochMs, Id } from './ids.js';
+import { Attachment } from './message.js';
 import { Department, Group, PublicProfile } from './organisation.js';
 
 /**
@@ -69,6 +70,27 @@ export const PresenceQuery = z.object({
 });
 /** Everyone asked for; someone never seen is `{ state: "offline", ts: 0 }`. */
 export const PresenceMap = z.object({ presence: z.record(z.string(), Presence) });
+
+// --- files --------------------------------------------------------------------------------------
+
+export const UploadQuery = z.object({
+  name: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
+    .describe('The file name, as recipients will see and save it.'),
+});
+/** What `POST /api/files` stored: give `object_id` and `sha256` back in a message's attachment. */
+export const UploadResult = z.object({
+  object_id: Id,
+  name: Attachment.shape.name,
+  size: Attachment.shape.size,
+  type: Attachment.shape.type,
+  sha256: Attachment.shape.sha256,
+});
+export const FileParams = z.object({ object_id: Id });
+/** The signed part of a file link; the gateway writes both, clients only follow the link. */
+export const FileLinkQuery = z.object({
+  exp: z.string().regex(/^\d{1,12}$/).describe('When the link stops working, epoch seconds.'),
+  sig: z.string().max(128).describe('HMAC-SHA256 of `{object_id}.{exp}` by the gateway, base64url.'),
+});
 
 // --- admin op results (the HTTP body is the op's result) ----------------------------------------
 

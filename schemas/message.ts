@@ -34,6 +34,12 @@ export const Attachment = z.object({
   size: z.number().int().nonnegative(),
   type: z.string().min(1).max(128),
   sha256: z.string().regex(/^[a-f0-9]{64}$/),
+  /**
+   * The upload (`POST /api/files`) this attachment is. Stored with the message; older messages
+   * may lack it.
+   */
+  object_id: Id.optional(),
+  /** A short-lived signed download link the gateway adds to each message it hands out; never stored. */
   url: z.string().max(2048).optional(),
 });
 

@@ -18,8 +18,9 @@ import {
 } from '../schemas/index.js';
 import {
   adminResults, AgentCreated, AuditPage, DepartmentResult, EmployeeCard, EmployeeList, EmployeeResult,
-  EmqxAuthnRequest, EmqxAuthnResult, EmqxAuthzRequest, EmqxAuthzResult, GroupResult, HealthReport, HttpError,
-  LoginRequest, LoginResult, MeResult, OrgMember, OrgTree, PresenceMap, PresenceQuery, TreeDepartment,
+  EmqxAuthnRequest, EmqxAuthnResult, EmqxAuthzRequest, EmqxAuthzResult, FileLinkQuery, FileParams, GroupResult, HealthReport,
+  HttpError, LoginRequest, LoginResult, MeResult, OrgMember, OrgTree, PresenceMap, PresenceQuery, TreeDepartment, UploadQuery,
+  UploadResult,
 } from '../schemas/http.js';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
@@ -43,7 +44,7 @@ interface Route {
   auth: 'none' | 'user' | 'service';
   params?: z.ZodObject;
   query?: z.ZodObject;
-  body?: z.ZodType;
+  body?: Body;
   /** The 200 answer. */
   ok: { description: string; body: Body; headers?: JsonObject };
   /** Answers with their own body rather than the error body, e.g. /healthz's 503. */
@@ -58,6 +59,8 @@ const TAGS = {
   admin: 'Admin ops (admins only; every attempt, done or refused, is written to the audit log). `POST /api/admin/{op}` runs ' +
     'the op `admin.{op}` with the body as its payload and answers with its result; an op the gateway does not know is 404.',
   audit: 'Reading the audit log (admins only; reading it is itself audited).',
+  files: 'Files for messages: upload the bytes here, then send a message whose attachment names the upload (`object_id`, `sha256`). ' +
+    'Messages handed out over MQTT carry a fresh signed download link (`url`, relative to this API) per attachment.',
   internal: 'Called by EMQX (HTTP authentication and authorization) with the service secret; not for clients.',
 } as const;
 type Tag = keyof typeof TAGS;
@@ -66,7 +69,7 @@ type Tag = keyof typeof TAGS;
 const OUTPUTS = {
   Error: HttpError, ErrorBody, HealthReport, LoginResult, MeResult, PublicProfile, EmqxAuthnResult, EmqxAuthzResult,
   EmployeeList, EmployeeCard, OrgMember, TreeDepartment, OrgTree, Presence, PresenceMap, Department, Group, AuditEntry,
-  AuditPage, EmployeeResult, AgentCreated, DepartmentResult, GroupResult, ImportReport,
+  AuditPage, EmployeeResult, AgentCreated, DepartmentResult, GroupResult, ImportReport, UploadResult,
 } satisfies Record<string, z.ZodType>;
 
 const pascal = (op: string) => op.replace(/^admin\./, '').split(/[._]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
@@ -192,6 +195,35 @@ const ROUTES: Route[] = [
     errors: [400, 401, 500, 503],
   },
   {
+    method: 'post', path: '/api/files', operationId: 'uploadFile', tag: 'files', auth: 'user',
+    summary: 'Upload a file',
+    description: 'The body is the file itself (not JSON, not multipart) and its `Content-Type` the file\'s type ' +
+      '(`application/octet-stream` when absent); it is streamed to the object store while hashed. Over ' +
+      '`MCHAT_MAX_UPLOAD_BYTES` (25 MiB by default) is 413 and nothing is kept. Then send a message with the attachment ' +
+      '`{ name, size, type, sha256, object_id }`: only one\'s own uploads may be sent.',
+    query: UploadQuery,
+    body: { '*/*': z.any().describe('The bytes of the file.') },
+    ok: { description: 'What was stored.', body: UploadResult },
+    errors: [400, 401, 413, 500, 503],
+  },
+  {
+    method: 'get', path: '/api/files/{object_id}', operationId: 'downloadFile', tag: 'files', auth: 'none',
+    summary: 'Download a file by a signed link',
+    description: 'No token: the signature is the credential. Links come in the `url` of attachments of messages the gateway ' +
+      'hands out (deliveries, `msg.history`, `msg.sync`, `conv.list`) and work for `MCHAT_LINK_TTL_SECONDS` (600 by default); ' +
+      'for a fresh one, fetch the message again. 403: expired, altered or not signed by the gateway; 404: the file is gone.',
+    params: FileParams,
+    query: FileLinkQuery,
+    ok: {
+      description: "The file, with the type it was uploaded with.",
+      body: { '*/*': z.any().describe('The bytes of the file.') },
+      headers: {
+        'Content-Disposition': { description: 'attachment; filename="{name}"', schema: { type: 'string' } },
+      },
+    },
+    errors: [403, 404, 500, 503],
+  },
+  {
     method: 'get', path: '/api/admin/audit', operationId: 'queryAudit', tag: 'audit', auth: 'user',
     summary: 'Query the audit log, newest first',
     description: 'Page backwards with `before_id` = the last `audit_id` of the previous page. The op `admin.audit.query`.',
@@ -241,10 +273,10 @@ const ROUTES: Route[] = [
 const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string }> = {
   400: { name: 'BadRequest', description: 'The body is not JSON, or a field is not valid (`field` names it)' },
   401: { name: 'Unauthorized', description: 'Missing, expired or revoked credentials, or a disabled account' },
-  403: { name: 'Forbidden', description: 'Authenticated, but not allowed: admin routes are for admins only' },
+  403: { name: 'Forbidden', description: 'Authenticated, but not allowed: admin routes are for admins only; or a file link that expired or was not signed by the gateway' },
   404: { name: 'NotFound', description: 'Something the request names does not exist' },
   409: { name: 'Conflict', description: 'The request contradicts the current state (an id taken, a loop); re-read and decide' },
-  413: { name: 'PayloadTooLarge', description: 'The body is over the limit: 64 KiB, 6 MB for the import' },
+  413: { name: 'PayloadTooLarge', description: 'The body is over the limit: 64 KiB, 6 MB for the import, `MCHAT_MAX_UPLOAD_BYTES` for a file' },
   500: { name: 'InternalError', description: 'A bug; it is logged. Retry once' },
   503: { name: 'Unavailable', description: 'The gateway is starting or a dependency is down; retry with backoff' },
 };
@@ -338,7 +370,7 @@ export function buildOpenApi(): JsonObject {
     info: {
       title: 'MChat gateway API',
       version: pkg.version,
-      description: 'The HTTP side of the MChat gateway: login, the directory, presence, admin ops and the audit log. ' +
+      description: 'The HTTP side of the MChat gateway: login, the directory, presence, files, admin ops and the audit log. ' +
         'Everything else happens over MQTT (see docs/protocol.md). Every error answers `{ "error": { "code", "message", "field"? } }` ' +
         'with the status its code stands for.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },

@@ -1,6 +1,7 @@
 import { conversationTopics, type ConversationSummary, type Employee, type Group, type Message, type OpPayload } from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
+import { ownAttachments, withLinks } from '../media.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
 import { advanceCursor, unreadCounts, visible } from './reading.js';
 
@@ -12,12 +13,14 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
     const quoted = await ctx.m.Message.exists({ msg_id: p.body.quote_msg_id, conversation_id: access.conversation_id });
     if (!quoted) throw new OpError('E_NOT_FOUND', 'quoted message is not in this conversation', 'payload.body.quote_msg_id');
   }
+  // Only the sender's own uploads, stored as { name, size, type, sha256, object_id }: never a link.
+  const attachments = await ownAttachments(ctx.m, caller.id, p.body.attachments);
   const { message, created } = await ctx.store.store({
     conversation_id: access.conversation_id,
     members: access.kind === 'direct' ? access.members : [],
     from: caller.id,
-    kind: p.body.card ? 'card' : p.body.attachments.length > 0 ? 'file' : 'text',
-    body: p.body,
+    kind: p.body.card ? 'card' : attachments.length > 0 ? 'file' : 'text',
+    body: { ...p.body, attachments },
     client_msg_id: p.client_msg_id,
   });
   if (created) {
@@ -34,7 +37,7 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
 
 /** Direct messages go to both inboxes (the sender's other devices too); group messages once to the group. */
 export async function deliver(ctx: GatewayContext, access: Access, msg: Message): Promise<void> {
-  const event = { v: 1, type: 'message', msg };
+  const event = { v: 1, type: 'message', msg: withLinks(ctx, msg) };
   const targets = conversationTopics(access.kind === 'direct' ? access : { kind: 'group', groupId: access.group.id });
   await Promise.all(targets.map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
 }
@@ -53,7 +56,7 @@ export async function history(ctx: GatewayContext, caller: Caller, p: OpPayload<
     .lean<Message[]>();
   const has_more = rows.length > p.limit;
   const page = rows.slice(0, p.limit);
-  return { messages: (descending ? page.reverse() : page).map(visible), has_more };
+  return { messages: (descending ? page.reverse() : page).map((msg) => withLinks(ctx, visible(msg))), has_more };
 }
 
 export async function list(ctx: GatewayContext, caller: Caller) {
@@ -82,7 +85,7 @@ export async function list(ctx: GatewayContext, caller: Caller) {
         .sort({ seq: -1 })
         .lean<Message>();
       const counts = { unread: unread.get(row.conversation_id) ?? 0 };
-      return last ? { ...row, ...counts, last_message: visible(last), last_seq: last.seq } : { ...row, ...counts, last_seq: 0 };
+      return last ? { ...row, ...counts, last_message: withLinks(ctx, visible(last)), last_seq: last.seq } : { ...row, ...counts, last_seq: 0 };
     }),
   );
   conversations.sort((a, b) => (b.last_message?.ts ?? 0) - (a.last_message?.ts ?? 0));

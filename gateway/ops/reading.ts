@@ -2,6 +2,7 @@ import { conversationTopics, parseConversationId, type Message, type OpPayload }
 import type { Models } from '../../lib/db.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
+import { withLinks } from '../media.js';
 import { conversationAccess, type Access } from './conversations.js';
 
 /** A recalled message keeps its place (seq) but no longer its content. */
@@ -46,7 +47,7 @@ export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
       .sort({ seq: 1 })
       .limit(room + 1)
       .lean<Message[]>();
-    messages.push(...page.slice(0, room).map(visible));
+    messages.push(...page.slice(0, room).map((msg) => withLinks(ctx, visible(msg))));
     if (page.length > room) {
       has_more = true;
       break;

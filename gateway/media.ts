@@ -1,0 +1,242 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { FileLinkQuery, FileParams, UploadQuery, type Attachment as AttachmentSchema, type Message } from '../schemas/index.js';
+import type { Tokens } from '../lib/auth.js';
+import type { FileDoc, Models } from '../lib/db.js';
+import type { Logger } from '../lib/logger.js';
+import type { ObjectStore } from '../lib/objects.js';
+import { OpError } from './errors.js';
+import { bearer, parse, sendError, wrap } from './http-util.js';
+
+/**
+ * Files in messages. The bytes go to the object store over HTTP (`POST /api/files`); a message
+ * carries only an attachment `{ name, size, type, sha256, object_id }`. Stored messages never hold
+ * a link: whenever the gateway hands a message out (delivery, msg.history, msg.sync, conv.list) it
+ * adds a fresh signed `url` to each attachment with `withLinks`, and the link is the credential of
+ * `GET /api/files/{object_id}`. Only members of a conversation get its messages, so only they get
+ * links.
+ */
+
+// --- signed links --------------------------------------------------------------------------------
+
+/** Signs and checks `/api/files/{object_id}?exp=&sig=` links; the key is derived from the service secret. */
+export class FileLinks {
+  private readonly key: Buffer;
+
+  constructor(
+    serviceSecret: string,
+    readonly ttlSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    // A key of its own, so a link signature can never stand for any other use of the service secret.
+    this.key = createHmac('sha256', serviceSecret).update('mchat file links v1').digest();
+  }
+
+  private mac(objectId: string, exp: string): Buffer {
+    return createHmac('sha256', this.key).update(`${objectId}.${exp}`).digest();
+  }
+
+  /** `exp` (epoch seconds) and `sig` for one object; `exp` defaults to now + the TTL. */
+  sign(objectId: string, exp = Math.floor(this.now() / 1000) + this.ttlSeconds): { exp: string; sig: string } {
+    const e = String(exp);
+    return { exp: e, sig: this.mac(objectId, e).toString('base64url') };
+  }
+
+  /** The path of a download link, relative to the gateway's HTTP API. */
+  url(objectId: string, exp?: number): string {
+    const { exp: e, sig } = this.sign(objectId, exp);
+    return `/api/files/${encodeURIComponent(objectId)}?exp=${e}&sig=${sig}`;
+  }
+
+  verify(objectId: string, exp: string, sig: string): boolean {
+    if (!/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= this.now()) return false;
+    const given = Buffer.from(sig, 'base64url');
+    const expected = this.mac(objectId, exp);
+    // base64url decoding is lenient: compare the canonical spelling too, so one link has one signature.
+    return given.length === expected.length && timingSafeEqual(given, expected) && given.toString('base64url') === sig;
+  }
+
+  /** The message with a fresh link on every attachment that is an upload; the message itself is not changed. */
+  withLinks(msg: Message): Message {
+    const attachments = msg.body?.attachments ?? [];
+    if (!attachments.some((a) => a.object_id)) return msg;
+    const exp = Math.floor(this.now() / 1000) + this.ttlSeconds;
+    return {
+      ...msg,
+      body: { ...msg.body, attachments: attachments.map((a) => (a.object_id ? { ...a, url: this.url(a.object_id, exp) } : a)) },
+    };
+  }
+}
+
+/** `withLinks` for a context that may have no file links (then messages go out as they are). */
+export function withLinks(ctx: { files?: FileLinks | undefined }, msg: Message): Message {
+  return ctx.files ? ctx.files.withLinks(msg) : msg;
+}
+
+type Attachment = z.infer<typeof AttachmentSchema>;
+
+// --- msg.send ------------------------------------------------------------------------------------
+
+/**
+ * The attachments of a message being sent, checked against the sender's uploads: each must name
+ * an upload of the sender's (`object_id`) with the same `sha256`. Size and type are taken from the
+ * upload, not the client; links are never stored. Someone else's upload and no upload look the
+ * same (E_NOT_FOUND), so upload ids cannot be probed.
+ */
+export async function ownAttachments(m: Models, sender: string, attachments: readonly Attachment[]): Promise<Attachment[]> {
+  if (attachments.length === 0) return [];
+  const ids = attachments.map((a) => a.object_id).filter((id): id is string => id !== undefined);
+  const uploads = new Map(
+    (await m.File.find({ object_id: { $in: ids }, owner: sender }, { _id: 0 }).lean<FileDoc[]>()).map((f) => [f.object_id, f]),
+  );
+  return attachments.map((a, i) => {
+    const field = `payload.body.attachments.${i}`;
+    if (!a.object_id) throw new OpError('E_SCHEMA', 'upload the file first (POST /api/files) and give its object_id', `${field}.object_id`);
+    const upload = uploads.get(a.object_id);
+    if (!upload) throw new OpError('E_NOT_FOUND', `no upload "${a.object_id}" of yours`, `${field}.object_id`);
+    if (upload.sha256 !== a.sha256) throw new OpError('E_CONFLICT', 'sha256 is not the hash of that upload', `${field}.sha256`);
+    return { name: a.name, size: upload.size, type: upload.type, sha256: upload.sha256, object_id: upload.object_id };
+  });
+}
+
+// --- HTTP ----------------------------------------------------------------------------------------
+
+export interface MediaOptions {
+  store: ObjectStore;
+  links: FileLinks;
+  maxUploadBytes: number;
+}
+
+export interface MediaRouteOptions extends MediaOptions {
+  m: Models;
+  tokens: Tokens;
+  log: Logger;
+}
+
+/** `type/subtype` with optional parameters, as a Content-Type header gives it. */
+const MediaType = z.string().max(128).regex(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/, 'not a media type');
+
+class TooLarge extends Error {}
+
+/** Passes bytes through, hashing and counting them; fails once there are more than `max`. */
+class Meter extends Transform {
+  readonly hash = createHash('sha256');
+  size = 0;
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.max) return cb(new TooLarge());
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+}
+
+/**
+ * `POST /api/files` (Bearer; the raw body is the file, its Content-Type the file's type, `?name=`
+ * its name) and `GET /api/files/{object_id}?exp=&sig=` (the signed link is the credential).
+ * Mount it before any body parser: the upload streams the request itself.
+ */
+export function mediaRoutes(opts: MediaRouteOptions): Router {
+  const { m, store, links, log } = opts;
+  const router = Router();
+
+  const tooLarge = (res: Response) =>
+    sendError(res, { code: 'E_TOO_LARGE', message: `a file may be at most ${opts.maxUploadBytes} bytes` });
+
+  /** Answers now; what the client still sends is read and dropped, so it gets to see the answer. */
+  const refuse = (req: Request, res: Response, send: () => void) => {
+    res.set('Connection', 'close');
+    send();
+    req.resume();
+  };
+
+  router.post('/api/files', wrap(async (req, res) => {
+    const token = bearer(req);
+    const claims = token ? await opts.tokens.verify(token) : undefined;
+    const owner = claims && (await m.Employee.exists({ id: claims.sub, status: 'active' })) ? claims.sub : undefined;
+    if (!owner) return refuse(req, res, () => sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' }));
+    const query = parse(UploadQuery, req.query);
+    if (!query.ok) return refuse(req, res, () => sendError(res, query.error));
+    const type = parse(MediaType, (req.get('content-type') ?? 'application/octet-stream').trim());
+    if (!type.ok) return refuse(req, res, () => sendError(res, { ...type.error, field: 'Content-Type' }));
+    const declared = Number(req.get('content-length') ?? NaN);
+    if (declared > opts.maxUploadBytes) return refuse(req, res, () => tooLarge(res));
+
+    const objectId = ulid();
+    const meter = new Meter(opts.maxUploadBytes);
+    // Not pipeline(): a failing meter must not destroy the request, whose socket carries the answer.
+    let cutOff = false;
+    req.pipe(meter);
+    req.on('close', () => {
+      if (req.complete) return;
+      cutOff = true;
+      meter.destroy(new Error('the upload was cut off'));
+    });
+    try {
+      await store.put(objectId, meter, { type: type.value });
+    } catch (err) {
+      req.unpipe(meter);
+      await store.delete(objectId).catch(() => undefined);
+      if (err instanceof TooLarge || meter.size > opts.maxUploadBytes) return refuse(req, res, () => tooLarge(res));
+      if (cutOff) return log.info({ owner }, 'upload cut off by the client');
+      log.error({ err, owner }, 'could not store an upload');
+      return refuse(req, res, () => sendError(res, { code: 'E_UNAVAILABLE', message: 'the file store is unavailable; retry later' }));
+    }
+    const file: FileDoc = {
+      object_id: objectId,
+      owner,
+      name: query.value.name,
+      size: meter.size,
+      type: type.value,
+      sha256: meter.hash.digest('hex'),
+      created_at: Date.now(),
+    };
+    try {
+      await m.File.create(file);
+    } catch (err) {
+      await store.delete(objectId).catch(() => undefined);
+      throw err;
+    }
+    log.info({ owner, object_id: objectId, size: file.size }, 'file uploaded');
+    res.json({ object_id: file.object_id, name: file.name, size: file.size, type: file.type, sha256: file.sha256 });
+  }));
+
+  router.get('/api/files/:object_id', wrap(async (req, res) => {
+    const params = parse(FileParams, req.params);
+    const query = parse(FileLinkQuery, req.query);
+    if (!params.ok || !query.ok || !links.verify(params.value.object_id, query.value.exp, query.value.sig)) {
+      return sendError(res, { code: 'E_FORBIDDEN', message: 'the link has expired or is not valid; ask for the message again for a fresh one' });
+    }
+    const objectId = params.value.object_id;
+    const file = await m.File.findOne({ object_id: objectId }, { _id: 0 }).lean<FileDoc>();
+    const object = file && (await store.get(objectId));
+    if (!file || !object) {
+      if (file) log.warn({ object_id: objectId }, 'a file without its object');
+      return sendError(res, { code: 'E_NOT_FOUND', message: 'the file is gone' });
+    }
+    const seconds = Math.max(0, Number(query.value.exp) - Math.floor(Date.now() / 1000));
+    // attachment() first: it would set a type from the name's extension; the upload's type wins.
+    res.attachment(file.name);
+    res.setHeader('Content-Type', file.type);
+    res.setHeader('Content-Length', String(object.size));
+    res.setHeader('Cache-Control', `private, max-age=${seconds}, immutable`);
+    // Uploads are anyone's bytes: never sniffed, never run as a page of the gateway's origin.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    try {
+      await pipeline(object.body, res);
+    } catch (err) {
+      if (!res.writableFinished && !req.destroyed) log.warn({ err, object_id: objectId }, 'download failed');
+    }
+  }));
+
+  return router;
+}
