@@ -11,6 +11,7 @@ import { objectStore } from '../lib/objects.js';
 import { connectService, mqttPublisher, type Publisher } from '../lib/publisher.js';
 import type { Principal } from './acl.js';
 import { temporalDispatcher } from './agents.js';
+import { queuedDispatcher } from './dispatch-queue.js';
 import { groupMemberships, mqttAuthenticator } from './auth.js';
 import { startEmbeddedBroker } from './broker.js';
 import type { Caller, GatewayContext } from './context.js';
@@ -166,11 +167,17 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   }
 
   const announce = new OrgAnnouncer(m, publisher, liveAcl, log);
+  const dispatcher = queuedDispatcher({
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    target: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
+    log,
+  });
   ctx = {
     m,
     store: new MessageStore(m),
     publisher,
-    agents: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
+    agents: dispatcher,
     admin: { m, announce, production: config.NODE_ENV === 'production', maxGroupSize: config.MCHAT_MAX_GROUP_SIZE },
     receipts: new GroupReceipts(m, publisher, log, config.MCHAT_RECEIPT_INTERVAL_MS),
     limiter: senderLimiter(redis, config.REDIS_PREFIX, config.MCHAT_RATE_LIMIT_PER_SECOND),
@@ -191,6 +198,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       server.closeAllConnections();
       await closed;
       await ctx?.receipts.close();
+      await dispatcher.close();
       await closeBroker();
       await Promise.allSettled([temporalConnection.close(), db.close(), redis.quit()]);
     },

@@ -53,14 +53,16 @@ describe('end to end: MQTT request → gateway → database → Temporal → age
     const sent = await li.ok<{ msg_id: string; conversation_id: string }>('msg.send', {
       to: { direct: 'a_sales' }, client_msg_id: ulid(), body: { text: '查订单 SO-1001' },
     });
-    const handle = new Client({ connection: temporal }).workflow.getHandle(interactionWorkflowId(sent.msg_id, 'a_sales'));
-    const outcome = await handle.result();
-    expect(outcome).toMatchObject({ step: 'done' });
-
+    // The workflow is started from a queue after the answer to msg.send: wait for the agent's
+    // message before asking Temporal about it.
     const answer = await li.waitFor((r) => {
       const e = r.json as Event;
       return e.type === 'message' && e.msg.from === 'a_sales';
     });
+    const handle = new Client({ connection: temporal }).workflow.getHandle(interactionWorkflowId(sent.msg_id, 'a_sales'));
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ step: 'done' });
+
     const msg = Message.parse((answer.json as { msg: unknown }).msg);
     expect(msg.conversation_id).toBe(sent.conversation_id);
     expect(msg.body.card?.title).toBe('Order SO-1001');

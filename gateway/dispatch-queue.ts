@@ -1,0 +1,58 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Message } from '../schemas/index.js';
+import type { Logger } from '../lib/logger.js';
+import type { AgentDispatcher } from './context.js';
+
+export interface QueuedDispatcherOptions {
+  redisUrl: string;
+  /** Key prefix, so installations sharing a Redis keep their queues apart. */
+  prefix: string;
+  /** Starts the agent work for real (Temporal). */
+  target: AgentDispatcher;
+  log: Logger;
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export interface QueuedDispatcher extends AgentDispatcher {
+  close(): Promise<void>;
+}
+
+/**
+ * Agent work goes through a BullMQ queue in Redis: `msg.send` returns as soon as the job is
+ * queued (off the hot path), and a message that asked an agent something while Temporal was down
+ * is started when it is back, with backoff, instead of being lost. The job id is the message id,
+ * so a message is queued once however often it is redelivered.
+ */
+export function queuedDispatcher(opts: QueuedDispatcherOptions): QueuedDispatcher {
+  // BullMQ blocks on its connection and must wait out Redis restarts rather than fail commands.
+  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (err) => opts.log.debug({ err: err.message }, 'dispatch queue redis error'));
+  const prefix = `${opts.prefix}bull`;
+  const queue = new Queue<{ message: Message }>('agent-dispatch', { connection, prefix });
+  const worker = new Worker<{ message: Message }>(
+    'agent-dispatch',
+    async (job) => opts.target.dispatch(job.data.message),
+    { connection, prefix, concurrency: 16 },
+  );
+  worker.on('failed', (job, err) =>
+    opts.log.warn({ err, msg_id: job?.id, attempt: job?.attemptsMade }, 'agent dispatch failed; it will be retried while attempts last'),
+  );
+  return {
+    async dispatch(message) {
+      await queue.add('dispatch', { message }, {
+        jobId: message.msg_id,
+        attempts: opts.attempts ?? 20,
+        backoff: { type: 'exponential', delay: opts.backoffMs ?? 500 },
+        removeOnComplete: 10_000,
+        removeOnFail: 10_000,
+      });
+    },
+    async close() {
+      await worker.close();
+      await queue.close();
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}
