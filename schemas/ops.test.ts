@@ -65,3 +65,21 @@ describe('directory ops', () => {
     expect(pathsOf(s.safeParse({ skill: 's'.repeat(65) }))).toContain('skill');
   });
 });
+
+describe('group ops', () => {
+  it('create: the id is optional, members default to none, and nobody else may be named owner', () => {
+    expect(opPayloads['group.create'].parse({ name: 'Launch' })).toEqual({ name: 'Launch', members: [] });
+    expect(pathsOf(opPayloads['group.create'].safeParse({ name: 'Launch', owner_id: 'u_x' }))).toContain('');
+    expect(pathsOf(opPayloads['group.create'].safeParse({ id: 'g/1', name: 'Launch' }))).toContain('id');
+    expect(pathsOf(opPayloads['group.create'].safeParse({ name: '' }))).toContain('name');
+  });
+  it.each(['group.add_members', 'group.remove_members'] as const)('%s needs at least one valid member id', (op) => {
+    expect(opPayloads[op].safeParse({ id: 'g1', members: ['u_li'] }).success).toBe(true);
+    expect(pathsOf(opPayloads[op].safeParse({ id: 'g1', members: [] }))).toContain('members');
+    expect(pathsOf(opPayloads[op].safeParse({ id: 'g1', members: ['u#'] }))).toContain('members.0');
+  });
+  it.each(['group.get', 'group.leave', 'group.dissolve'] as const)('%s needs a group id without wildcards', (op) => {
+    expect(opPayloads[op].safeParse({ id: 'g_sales' }).success).toBe(true);
+    expect(pathsOf(opPayloads[op].safeParse({ id: 'g+' }))).toContain('id');
+  });
+});

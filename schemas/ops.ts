@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EmployeeId, Id } from './ids.js';
+import { EmployeeId, GroupId, Id } from './ids.js';
 import { ConversationId, MessageBody, Recipient } from './message.js';
 
 /** Payload schemas of the ops the gateway serves; an op missing here answers E_NOT_FOUND. */
@@ -21,6 +21,15 @@ export const opPayloads = {
   'msg.recall': z.object({ msg_id: Id }),
   'conv.list': z.object({}),
   'org.tree': z.object({}),
+  /** Members' own groups; `id` is generated when left out. The caller becomes the owner. */
+  'group.create': z
+    .object({ id: GroupId.optional(), name: z.string().min(1).max(128), members: z.array(EmployeeId).max(100_000).default([]) })
+    .strict(),
+  'group.get': z.object({ id: GroupId }),
+  'group.add_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(100_000) }),
+  'group.remove_members': z.object({ id: GroupId, members: z.array(EmployeeId).min(1).max(100_000) }),
+  'group.leave': z.object({ id: GroupId }),
+  'group.dissolve': z.object({ id: GroupId }),
   /** What employees may change about themselves; the rest is the admins'. */
   'profile.update': z
     .object({

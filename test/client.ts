@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import { topics, type ErrorBody, type ResponseEnvelope } from '../schemas/index.js';
 
-interface Received {
+export interface Received {
   topic: string;
   json: unknown;
 }

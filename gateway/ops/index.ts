@@ -1,6 +1,7 @@
 import type { OpName, OpPayload } from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
 import * as directory from './directory.js';
+import * as groups from './groups.js';
 import * as messages from './messages.js';
 import * as reading from './reading.js';
 
@@ -17,5 +18,11 @@ export const handlers: { [O in OpName]: Handler<O> } = {
   'employee.get': directory.get,
   'employee.search': directory.search,
   'org.tree': directory.tree,
+  'group.create': groups.create,
+  'group.get': groups.get,
+  'group.add_members': groups.addMembers,
+  'group.remove_members': groups.removeMembers,
+  'group.leave': groups.leave,
+  'group.dissolve': groups.dissolve,
   'profile.update': directory.updateProfile,
 };
