@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Event, MessageEvent, NotifyEvent, Presence, PresenceState, RecallEvent, ReceiptEvent, WorkflowEvent, WorkflowStatus } from './events.js';
+import { Event, MessageEvent, NotifyEvent, Presence, PresenceState, RecallEvent, ReceiptEvent, WorkflowEvent } from './events.js';
+import { WorkflowStatus } from './agents.js';
 
 const paths = (schema: z.ZodType, value: unknown) => {
   const r = schema.safeParse(value);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { EmployeeId, EpochMs } from './ids.js';
 import { ConversationId, Message } from './message.js';
+import { Handoff, Task, WorkflowStatus } from './agents.js';
 
-export const WorkflowStatus = z.enum(['running', 'waiting', 'completed', 'failed']);
 
 const v = z.literal(1);
 
@@ -24,9 +24,13 @@ export const WorkflowEvent = z.object({
   status: WorkflowStatus,
   step: z.string(),
 });
+/** An approval task assigned to, or decided for, the inbox's owner (approver or asker). */
+export const TaskEvent = z.object({ v, type: z.literal('task'), task: Task });
+/** A conversation handed to a human, or released back to its agents. */
+export const HandoffEvent = z.object({ v, type: z.literal('handoff'), handoff: Handoff });
 export const NotifyEvent = z.object({ v, type: z.literal('notify'), kind: z.string(), text: z.string(), data: z.unknown().optional() });
 
-export const Event = z.discriminatedUnion('type', [MessageEvent, ReceiptEvent, RecallEvent, WorkflowEvent, NotifyEvent]);
+export const Event = z.discriminatedUnion('type', [MessageEvent, ReceiptEvent, RecallEvent, WorkflowEvent, TaskEvent, HandoffEvent, NotifyEvent]);
 export type Event = z.infer<typeof Event>;
 
 export const PresenceState = z.enum(['online', 'away', 'offline']);

@@ -6,5 +6,6 @@ export * from './message.js';
 export * from './events.js';
 export * from './ops.js';
 export * from './webhook.js';
+export * from './agents.js';
 export * from './admin.js';
 export * from './http.js';
