@@ -1,10 +1,12 @@
 import { Department, Employee, Group } from '../schemas/index.js';
 import { hashPassword } from '../lib/auth.js';
 import type { Models } from '../lib/db.js';
+import { DEMO_AGENT_PATHS, demoAgentSecret, type DemoAgentId } from '../agents/demo/roster.js';
 
 export interface DemoSeedOptions {
   /** Base URL of the demo agent service, e.g. http://127.0.0.1:8090 */
   agentUrl: string;
+  /** DEMO_AGENT_SECRET: each demo agent's own API secret is derived from it (agents/demo/roster.ts). */
   agentSecret: string;
   /** The demo password of every seeded person (a local demo, never production). */
   password: string;
@@ -16,6 +18,7 @@ const DEPARTMENTS = [
 ].map((d) => Department.parse(d));
 
 function people(agentUrl: string) {
+  const webhook = (id: DemoAgentId) => `${agentUrl}${DEMO_AGENT_PATHS[id]}`;
   return [
     { id: 'u_wang', name: 'Wang Fang', title: 'Head of Sales & Finance', department_id: 'dep_sales', manager_id: null, role: 'admin', skills_badge: ['management'] },
     { id: 'u_li', name: 'Li Lei', title: 'Account Manager', department_id: 'dep_sales', manager_id: 'u_wang', skills_badge: ['negotiation'] },
@@ -27,15 +30,44 @@ function people(agentUrl: string) {
         model_type: 'rule-based-demo',
         capabilities: ['order_lookup', 'product_recommendation'],
         trigger_keywords: ['查订单', '推荐', 'order status'],
-        webhook_endpoint: `${agentUrl}/agents/sales`,
+        webhook_endpoint: webhook('a_sales'),
         response_timeout: 10_000,
         auto_join_groups: ['g_sales'],
+      },
+    },
+    {
+      id: 'a_finance', name: 'Finance Assistant', title: 'AI finance assistant', department_id: 'dep_finance', manager_id: 'u_wang',
+      is_ai_agent: true, skills_badge: ['refunds', 'invoicing'],
+      agent_profile: {
+        model_type: 'rule-based-demo',
+        capabilities: ['refund_approval', 'invoice_lookup'],
+        trigger_keywords: ['退款', 'refund', '发票', 'invoice'],
+        webhook_endpoint: webhook('a_finance'),
+        response_timeout: 10_000,
+        auto_join_groups: ['g_finance'],
+      },
+    },
+    {
+      // Answers asynchronously (202, then a signed callback): the demo of slow agents.
+      id: 'a_research', name: 'Research Assistant', title: 'AI market researcher', department_id: 'dep_sales', manager_id: 'u_wang',
+      is_ai_agent: true, skills_badge: ['research'],
+      agent_profile: {
+        model_type: 'rule-based-demo',
+        capabilities: ['market_research'],
+        trigger_keywords: ['调研', 'research'],
+        webhook_endpoint: webhook('a_research'),
+        response_timeout: 10_000,
+        auto_join_groups: [],
       },
     },
   ].map((e) => Employee.parse(e));
 }
 
-const GROUPS = [{ id: 'g_sales', name: 'Sales team', owner_id: 'u_wang', members: ['u_wang', 'u_li', 'a_sales'] }].map((g) => Group.parse(g));
+/** Agents are members of their auto-join groups from the start, as admin.agent.create would make them. */
+const GROUPS = [
+  { id: 'g_sales', name: 'Sales team', owner_id: 'u_wang', members: ['u_wang', 'u_li', 'a_sales'] },
+  { id: 'g_finance', name: 'Finance team', owner_id: 'u_wang', members: ['u_wang', 'u_zhang', 'a_finance'] },
+].map((g) => Group.parse(g));
 
 export const DEMO_LOGINS = ['u_wang', 'u_li', 'u_zhang'] as const;
 
@@ -51,7 +83,7 @@ export async function seedDemo(m: Models, opts: DemoSeedOptions): Promise<void> 
   for (const e of people(opts.agentUrl)) {
     await insertIfMissing(m.Employee, { ...e, created_at: now });
     if (e.agent_profile) await m.Employee.updateOne({ id: e.id }, { $set: { agent_profile: e.agent_profile } });
-    if (e.is_ai_agent) await m.Credential.updateOne({ employee_id: e.id }, { $set: { api_secret: opts.agentSecret } }, { upsert: true });
+    if (e.is_ai_agent) await m.Credential.updateOne({ employee_id: e.id }, { $set: { api_secret: demoAgentSecret(opts.agentSecret, e.id) } }, { upsert: true });
     else await insertIfMissing(m.Credential, { employee_id: e.id, password_hash: hash }, 'employee_id');
   }
   for (const g of GROUPS) await insertIfMissing(m.Group, { ...g, created_at: now });

@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   const gateway = startApp('gateway', tsx('gateway/main.ts'), appEnv, logDir);
   apps.push(gateway);
   await waitFor('the gateway', () => httpOk(`${gatewayUrl}/healthz`), gateway);
-  apps.push(startApp('demo-agent', tsx('agents/demo/main.ts'), appEnv, logDir));
+  // The research agent answers later, by posting to the gateway's callback URL.
+  apps.push(startApp('demo-agent', tsx('agents/demo/main.ts'), { ...appEnv, DEMO_AGENT_MCHAT_URL: gatewayUrl }, logDir));
   apps.push(startApp('worker', tsx('activities/worker.ts'), appEnv, logDir));
   ensureWebBuild();
   apps.push(await startWeb({
@@ -98,6 +99,7 @@ MChat is running.
   Open        http://localhost:${webPort}
   Logins      ${DEMO_LOGINS.join(', ')}  (password: ${config.MCHAT_DEMO_PASSWORD})
               u_wang is an admin; a_sales is the AI sales assistant: try "查订单 SO-1001"
+              a_finance does refunds ("退款 SO-1003") and invoices; a_research answers later ("调研 ai")
   Gateway     ${gatewayUrl}  (health: ${gatewayUrl}/healthz)
   MQTT        mqtt://${config.MQTT_HOST}:${config.MQTT_PORT}  ws: ${config.PUBLIC_MQTT_WS_URL}
   Temporal    ${urls.TEMPORAL_ADDRESS ?? config.TEMPORAL_ADDRESS}${temporalUi}

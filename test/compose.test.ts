@@ -211,6 +211,12 @@ describe('docker-compose.yml: environment wiring', () => {
     expect(e.PUBLIC_MQTT_WS_URL).toMatch(/^(wss?:\/\/|\$\{PUBLIC_MQTT_WS_URL:-wss?:\/\/)/);
   });
 
+  it('the demo agent posts its late answers back to the gateway service', () => {
+    const e = env('demo-agent');
+    expect(hostOf(e.DEMO_AGENT_MCHAT_URL ?? '')).toBe('gateway');
+    expect(new URL(e.DEMO_AGENT_MCHAT_URL ?? '').port).toBe('8080');
+  });
+
   it('web serves on 3000 and calls the gateway service', () => {
     const e = env('web');
     expect(e.PORT).toBe('3000');

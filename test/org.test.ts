@@ -108,7 +108,7 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
 
   it('creates an agent with a one-time API secret, joins its auto-join groups and publishes its capabilities', async () => {
     const res = await admin.ok<{ employee: { id: string; agent_profile?: Record<string, unknown> }; api_secret: string }>('admin.agent.create', {
-      id: 'a_finance', name: 'Finance Assistant', department_id: 'dep_finance', manager_id: 'u_zhang',
+      id: 'a_billing', name: 'Finance Assistant', department_id: 'dep_finance', manager_id: 'u_zhang',
       agent_profile: {
         model_type: 'rule-based', capabilities: ['invoice_status'], trigger_keywords: ['发票'],
         webhook_endpoint: 'http://127.0.0.1:9/agents/finance', response_timeout: 5000, auto_join_groups: ['g_sales'],
@@ -117,22 +117,22 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     expect(res.api_secret.length).toBeGreaterThanOrEqual(32);
     // The public profile never carries the webhook or the secret.
     expect(res.employee.agent_profile).not.toHaveProperty('webhook_endpoint');
-    expect((await stack.m.Credential.findOne({ employee_id: 'a_finance' }).lean())?.api_secret).toBe(res.api_secret);
-    expect((await stack.m.Group.findOne({ id: 'g_sales' }).lean())?.members).toContain('a_finance');
+    expect((await stack.m.Credential.findOne({ employee_id: 'a_billing' }).lean())?.api_secret).toBe(res.api_secret);
+    expect((await stack.m.Group.findOne({ id: 'g_sales' }).lean())?.members).toContain('a_billing');
     const cap = await watcher.waitFor((r) => r.topic === 'mchat/agent/capability/invoice_status');
-    expect(cap.json).toMatchObject({ skill: 'invoice_status', agents: [{ id: 'a_finance' }] });
+    expect(cap.json).toMatchObject({ skill: 'invoice_status', agents: [{ id: 'a_billing' }] });
     const notice = await watcher.waitFor((r) => r.topic === 'mchat/system/notify' && (r.json as { kind?: string }).kind === 'agent_joined');
-    expect(notice.json).toMatchObject({ data: { id: 'a_finance', is_ai_agent: true } });
-    expect(JSON.stringify(await audit('admin.agent.create', 'a_finance'))).not.toContain(res.api_secret);
+    expect(notice.json).toMatchObject({ data: { id: 'a_billing', is_ai_agent: true } });
+    expect(JSON.stringify(await audit('admin.agent.create', 'a_billing'))).not.toContain(res.api_secret);
 
-    await admin.ok('admin.agent.update', { id: 'a_finance', agent_profile: { trigger_keywords: ['发票', 'invoice'] } });
-    const updated = await stack.m.Employee.findOne({ id: 'a_finance' }).lean();
+    await admin.ok('admin.agent.update', { id: 'a_billing', agent_profile: { trigger_keywords: ['发票', 'invoice'] } });
+    const updated = await stack.m.Employee.findOne({ id: 'a_billing' }).lean();
     // Only the given field changes: nothing else is reset to a default.
     expect(updated?.agent_profile).toMatchObject({
       trigger_keywords: ['发票', 'invoice'], webhook_endpoint: 'http://127.0.0.1:9/agents/finance',
       capabilities: ['invoice_status'], response_timeout: 5000, auto_join_groups: ['g_sales'],
     });
-    expect((await audit('admin.agent.update', 'a_finance'))[0]).toMatchObject({ before: { trigger_keywords: ['发票'] }, after: { trigger_keywords: ['发票', 'invoice'] } });
+    expect((await audit('admin.agent.update', 'a_billing'))[0]).toMatchObject({ before: { trigger_keywords: ['发票'] }, after: { trigger_keywords: ['发票', 'invoice'] } });
   });
 
   it('manages groups: create, add, remove, dissolve; members are told in their inbox', async () => {
@@ -231,7 +231,7 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     const tree = await (await fetch(`${stack.httpUrl}/api/org/tree`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(JSON.stringify(tree)).toContain('dep_hr');
     const found = await (await fetch(`${stack.httpUrl}/api/employees?q=assist`, { headers: { authorization: `Bearer ${token}` } })).json() as { employees: { id: string }[] };
-    expect(found.employees.map((e) => e.id)).toEqual(expect.arrayContaining(['a_sales', 'a_finance']));
+    expect(found.employees.map((e) => e.id)).toEqual(expect.arrayContaining(['a_sales', 'a_billing']));
   });
 });
 

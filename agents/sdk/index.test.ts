@@ -1,8 +1,12 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '../../lib/signing.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signBody, verifySignature } from '../../lib/signing.js';
 import { MAX_SIGNATURE_AGE_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../schemas/webhook.js';
-import { type AgentRequest, createAgentServer, verifyAgentRequest } from './index.js';
+import { freePort } from '../../scripts/servers/servers.js';
+import {
+  type AgentReply, type AgentRequest, answerLater, CALLBACK_PATH, CallbackError, createAgentServer, postCallback, verifyAgentRequest,
+} from './index.js';
 
 const secret = 'demo-agent-secret-0123456789';
 const msg = {
@@ -140,5 +144,252 @@ describe('createAgentServer', () => {
   it('an error status when the handler returns an invalid reply (it must not leave the request hanging)', async () => {
     const res = await post('/invalid');
     expect(res.status).toBeGreaterThanOrEqual(500);
+  });
+});
+
+/**
+ * A local HTTP server standing in for MChat's callback endpoint: it records what arrives (raw
+ * body and headers) and answers with the statuses a test queues, then 200.
+ */
+class FakeMchat {
+  readonly received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  /** Statuses to answer with, in order; `'drop'` closes the connection without an answer. */
+  script: (number | 'drop')[] = [];
+  private waiters: (() => void)[] = [];
+  private readonly server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      this.received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const next = this.script.shift() ?? 200;
+      if (next === 'drop') req.socket.destroy();
+      else res.writeHead(next, { 'content-type': 'application/json' }).end(next === 200 ? '{"accepted":true}' : '{"error":{"code":"E"}}');
+      this.waiters.splice(0).forEach((w) => w());
+    });
+  });
+  url = '';
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+  /** Resolves once `n` callbacks have arrived in all; fails the test instead of hanging it. */
+  async arrived(n: number, withinMs = 3_000): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (this.received.length < n) {
+      if (Date.now() > deadline) throw new Error(`${this.received.length} of ${n} callbacks arrived`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+}
+
+const fastRetry = { attempts: 4, initialDelayMs: 10, maxDelayMs: 40, attemptTimeoutMs: 1_000 };
+const callback = { interaction_id: 'interaction:m1:a_research#0', agent_id: 'a_research', reply: { text: 'brief' } };
+
+describe('postCallback', () => {
+  let mchat: FakeMchat;
+  beforeEach(async () => {
+    mchat = await new FakeMchat().start();
+  });
+  afterEach(() => mchat.stop());
+
+  it('POSTs the callback to /api/agents/callback, signed with the agent secret as webhooks are', async () => {
+    await postCallback({ mchatUrl: mchat.url + '/', secret, retry: fastRetry }, callback);
+    expect(mchat.received).toHaveLength(1);
+    const [got] = mchat.received;
+    expect(got!.path).toBe(CALLBACK_PATH);
+    expect(got!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(got!.body)).toEqual({ ...callback, reply: { text: 'brief' } });
+    const headers = { timestamp: got!.headers[TIMESTAMP_HEADER] as string, signature: got!.headers[SIGNATURE_HEADER] as string };
+    expect(Math.abs(Number(headers.timestamp) - Date.now())).toBeLessThan(5_000);
+    expect(headers.signature).toBe(signBody(secret, headers.timestamp, got!.body));
+    expect(verifySignature(secret, headers, got!.body)).toEqual({ ok: true });
+  });
+  it('retries 5xx with growing delays, signing each attempt afresh, until MChat takes it', async () => {
+    mchat.script = [503, 500];
+    await postCallback({ mchatUrl: mchat.url, secret, retry: fastRetry }, callback);
+    expect(mchat.received).toHaveLength(3);
+    for (const r of mchat.received) {
+      expect(verifySignature(secret, { timestamp: r.headers[TIMESTAMP_HEADER] as string, signature: r.headers[SIGNATURE_HEADER] as string }, r.body).ok).toBe(true);
+    }
+  });
+  it('retries a dropped connection', async () => {
+    mchat.script = ['drop'];
+    await postCallback({ mchatUrl: mchat.url, secret, retry: fastRetry }, callback);
+    expect(mchat.received).toHaveLength(2);
+  });
+  it('does not retry a 4xx: throws a CallbackError with the status after one attempt', async () => {
+    mchat.script = [404];
+    const err = await postCallback({ mchatUrl: mchat.url, secret, retry: fastRetry }, callback).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallbackError);
+    expect(err).toMatchObject({ status: 404, attempts: 1, interaction_id: callback.interaction_id });
+    expect(mchat.received).toHaveLength(1);
+  });
+  it('gives up after the configured attempts of 5xx', async () => {
+    mchat.script = [503, 503, 503, 503, 503];
+    const err = await postCallback({ mchatUrl: mchat.url, secret, retry: fastRetry }, callback).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'CallbackError', status: 503, attempts: 4 });
+    expect(mchat.received).toHaveLength(4);
+  });
+  it('gives up on an unreachable MChat with a CallbackError without a status', async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}`;
+    const err = await postCallback({ mchatUrl: unreachable, secret, retry: { ...fastRetry, attempts: 2 } }, callback).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallbackError);
+    expect(err).toMatchObject({ attempts: 2, status: undefined });
+    expect((err as Error).message).toContain('unreachable');
+  });
+  it('refuses to send a reply that MChat would refuse anyway', async () => {
+    await expect(postCallback({ mchatUrl: mchat.url, secret }, { ...callback, reply: {} })).rejects.toThrow();
+    expect(mchat.received).toHaveLength(0);
+  });
+});
+
+describe('createAgentServer: answering later', () => {
+  let mchat: FakeMchat;
+  let agentServer: Server;
+  let base = '';
+  const errors: unknown[] = [];
+  const researchSecret = 'research-secret-0123456789';
+  let release: () => void = () => undefined;
+  let laterReply: () => AgentReply = () => ({ text: 'the brief' });
+
+  beforeEach(async () => {
+    errors.length = 0;
+    laterReply = () => ({ text: 'the brief' });
+    mchat = await new FakeMchat().start();
+    agentServer = createAgentServer({
+      mchatUrl: mchat.url,
+      callbackRetry: fastRetry,
+      maxBodyBytes: 4_096,
+      onError: (err) => errors.push(err),
+      agents: {
+        '/research': {
+          secret: researchSecret,
+          handle: () => answerLater(async () => {
+            await new Promise<void>((resolve) => (release = resolve));
+            return laterReply();
+          }),
+        },
+        '/sales': { secret, handle: (req) => ({ text: `hi ${req.context.asker.name}` }) },
+      },
+    });
+    await new Promise<void>((resolve) => agentServer.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(agentServer.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    release();
+    agentServer.closeAllConnections();
+    await new Promise((resolve) => agentServer.close(resolve));
+    await mchat.stop();
+  });
+
+  const research = { ...request, interaction_id: 'interaction:m1:a_research#0', agent_id: 'a_research' };
+  const post = (path: string, b: string, headers: Record<string, string>) =>
+    fetch(base + path, { method: 'POST', body: b, headers: { 'content-type': 'application/json', ...headers }, signal: AbortSignal.timeout(1_000) });
+  const ask = (path = '/research', key = researchSecret, value: unknown = research) => {
+    const b = JSON.stringify(value);
+    return post(path, b, signed(b, Date.now(), key));
+  };
+  const until = async (done: () => boolean) => {
+    for (const deadline = Date.now() + 2_000; !done(); await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() > deadline) throw new Error('timed out');
+    }
+  };
+
+  it('answers 202 at once, then posts the reply signed with that agent\'s secret', async () => {
+    const res = await ask();
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: true });
+    // The work has not finished yet: nothing has been posted before the 202.
+    expect(mchat.received).toHaveLength(0);
+    release();
+    await mchat.arrived(1);
+    const [got] = mchat.received;
+    expect(got!.path).toBe(CALLBACK_PATH);
+    expect(JSON.parse(got!.body)).toEqual({ interaction_id: research.interaction_id, agent_id: 'a_research', reply: { text: 'the brief' } });
+    const headers = { timestamp: got!.headers[TIMESTAMP_HEADER] as string, signature: got!.headers[SIGNATURE_HEADER] as string };
+    expect(verifySignature(researchSecret, headers, got!.body)).toEqual({ ok: true });
+    expect(verifySignature(secret, headers, got!.body).ok).toBe(false);
+    expect(errors).toEqual([]);
+  });
+  it('retries the callback through a 503 and reports nothing', async () => {
+    mchat.script = [503];
+    expect((await ask()).status).toBe(202);
+    release();
+    await mchat.arrived(2);
+    expect(errors).toEqual([]);
+  });
+  it('reports a refused callback (4xx) through onError, once, without retrying', async () => {
+    mchat.script = [401];
+    expect((await ask()).status).toBe(202);
+    release();
+    await until(() => errors.length > 0);
+    expect(errors[0]).toBeInstanceOf(CallbackError);
+    expect(errors[0]).toMatchObject({ status: 401, interaction_id: research.interaction_id });
+    expect(mchat.received).toHaveLength(1);
+  });
+  it('reports work that fails or answers out of shape, and posts nothing', async () => {
+    laterReply = () => {
+      throw new Error('research failed');
+    };
+    expect((await ask()).status).toBe(202);
+    release();
+    await until(() => errors.length > 0);
+    expect((errors[0] as Error).message).toBe('research failed');
+
+    laterReply = () => ({}) as never;
+    expect((await ask()).status).toBe(202);
+    release();
+    await until(() => errors.length > 1);
+    expect(mchat.received).toHaveLength(0);
+  });
+  it('500 when an agent answers later but the server has no mchatUrl', async () => {
+    const lone = createAgentServer({ secret, onError: (err) => errors.push(err), agents: { '/later': () => answerLater(() => ({ text: 'x' })) } });
+    await new Promise<void>((resolve) => lone.listen(0, '127.0.0.1', resolve));
+    try {
+      const b = JSON.stringify(request);
+      const res = await fetch(`http://127.0.0.1:${(lone.address() as AddressInfo).port}/later`, {
+        method: 'POST', body: b, headers: signed(b), signal: AbortSignal.timeout(1_000),
+      });
+      expect(res.status).toBe(500);
+      expect((errors[0] as Error).message).toContain('mchatUrl');
+    } finally {
+      lone.closeAllConnections();
+      await new Promise((resolve) => lone.close(resolve));
+    }
+  });
+  it('checks each agent against its own secret: another agent\'s signature is 401', async () => {
+    expect((await ask('/sales', researchSecret)).status).toBe(401);
+    expect((await ask('/research', secret)).status).toBe(401);
+    const ok = await ask('/sales', secret);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ text: 'hi Li Lei' });
+  });
+  it('413 for a body over the limit, with or without a content-length, before checking anything', async () => {
+    const big = JSON.stringify({ ...research, padding: 'x'.repeat(5_000) });
+    const res = await post('/research', big, signed(big, Date.now(), researchSecret));
+    expect(res.status).toBe(413);
+    const chunked = await fetch(base + '/research', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(big));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+      headers: signed(big, Date.now(), researchSecret),
+      signal: AbortSignal.timeout(1_000),
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(mchat.received).toHaveLength(0);
   });
 });
