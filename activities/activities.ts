@@ -1,39 +1,108 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ulid } from 'ulid';
 import {
-  AgentReply, conversationTopics, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-  type AgentRequest, type Department, type Employee, type Message,
+  AgentReply, conversationTopics, directConversationId, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, topics,
+  type AgentRequest, type AuditEntry, type Card, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
+  type WorkflowRun,
 } from '../schemas/index.js';
 import type { Models } from '../lib/db.js';
 import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import { signBody } from '../lib/signing.js';
 
+/** Per-agent rate limit and the sensitive-word filter on agent output (lib/guards.ts in the worker). */
+export interface AgentGuards {
+  take(agentId: string): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+  filter(text: string): string;
+}
+
+export const NO_GUARDS: AgentGuards = { take: async () => ({ ok: true }), filter: (text) => text };
+
 export interface ActivityDeps {
   m: Models;
   store: MessageStore;
   publisher: Publisher;
+  guards?: AgentGuards;
+  /** How long an approver has before the task goes to their manager. */
+  approvalTimeoutMs?: number;
+  /** Takes hand-offs from agents without a manager. */
+  onDutyEmployee?: string;
+}
+
+export interface AgentInfo {
+  id: string;
+  name: string;
+  response_timeout_ms: number;
 }
 
 export interface LoadedInteraction {
   conversation_id: string;
-  agent_name: string;
-  response_timeout_ms: number;
+  asker_id: string;
+  agent: AgentInfo;
+  /** The request without its per-hop fields, which the workflow fills in. */
   request: AgentRequest;
+  relay?: Relay;
+  /** A human has taken the conversation over: the agents stay quiet. */
+  handoff_active: boolean;
 }
 
-export interface WorkflowReport {
-  workflow_id: string;
+/** A question asked without a message, by a schedule on behalf of `by`. */
+export interface Prompt {
   conversation_id: string;
-  status: 'running' | 'waiting' | 'completed' | 'failed';
-  step: string;
+  text: string;
+  by: string;
 }
 
-export function createActivities({ m, store, publisher }: ActivityDeps) {
+export interface PostInput {
+  from: string;
+  conversation_id: string;
+  workflow_id: string;
+  /** Unique within the workflow: a retried activity finds the message it stored before. */
+  key: string;
+  text?: string;
+  card?: Card;
+  system?: boolean;
+  mentions?: string[];
+  /** Written by an agent, so it passes the sensitive-word filter first. */
+  agent_output?: boolean;
+}
+
+export interface DecisionInput {
+  task_id: string;
+  by: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  via: AuditEntry['via'];
+}
+
+export interface HandoffInput {
+  conversation_id: string;
+  agent_id: string;
+  requested_by: string;
+  asker_id: string;
+  reason: string;
+  workflow_id: string;
+}
+
+export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' };
+
+const DUPLICATE_KEY = 11000;
+const isDuplicate = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
+export function createActivities({ m, store, publisher, guards = NO_GUARDS, approvalTimeoutMs = 24 * 3600_000, onDutyEmployee }: ActivityDeps) {
   async function employee(id: string): Promise<Employee> {
     const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();
     if (!e) throw ApplicationFailure.nonRetryable(`no employee "${id}"`, 'NotFound');
     return e;
+  }
+
+  async function activeEmployee(id: string | null | undefined): Promise<Employee | null> {
+    return id ? m.Employee.findOne({ id, status: 'active' }, { _id: 0 }).lean<Employee>() : null;
+  }
+
+  function agentInfo(agent: Employee): AgentInfo {
+    return { id: agent.id, name: agent.name, response_timeout_ms: agent.agent_profile?.response_timeout ?? 30_000 };
   }
 
   async function publishToConversation(conversationId: string, event: unknown): Promise<void> {
@@ -42,18 +111,72 @@ export function createActivities({ m, store, publisher }: ActivityDeps) {
     await Promise.all(conversationTopics(ref).map((t) => publisher.publish(t, event, { qos: 1 })));
   }
 
+  const toInboxes = (ids: Iterable<string>, event: unknown) =>
+    Promise.all([...new Set(ids)].map((id) => publisher.publish(topics.inbox(id), event, { qos: 1 })));
+
+  async function postMessage(input: PostInput): Promise<{ msg_id: string }> {
+    const ref = parseConversationId(input.conversation_id);
+    if (!ref) throw ApplicationFailure.nonRetryable(`bad conversation id "${input.conversation_id}"`, 'NotFound');
+    const clean = (s: string) => (input.agent_output ? guards.filter(s) : s);
+    const card = input.card && {
+      ...input.card,
+      title: clean(input.card.title),
+      fields: input.card.fields.map((f) => ({ label: f.label, value: clean(f.value) })),
+    };
+    const { message, created } = await store.store({
+      conversation_id: input.conversation_id,
+      members: ref.kind === 'direct' ? ref.members : [],
+      from: input.from,
+      kind: input.system ? 'system' : card ? 'card' : 'text',
+      body: {
+        ...(input.text ? { text: clean(input.text) } : {}),
+        mentions: input.mentions ?? [],
+        attachments: [],
+        ...(card ? { card } : {}),
+      },
+      client_msg_id: 'wf-' + createHash('sha256').update(`${input.workflow_id}:${input.key}`).digest('hex').slice(0, 40),
+      workflow_id: input.workflow_id,
+    });
+    if (created) await publishToConversation(input.conversation_id, { v: 1, type: 'message', msg: message });
+    return { msg_id: message.msg_id };
+  }
+
+  /** Stored, not yet announced: see announceTask. */
+  async function newTask(task: Task): Promise<Task> {
+    try {
+      await m.Task.create(task);
+    } catch (err) {
+      if (!isDuplicate(err)) throw err;
+    }
+    return (await m.Task.findOne({ task_id: task.task_id }, { _id: 0 }).lean<Task>())!;
+  }
+
+  /** A scheduled prompt dressed as the message it stands for; never stored, the same on every retry. */
+  async function promptMessage(interactionId: string, agentId: string, prompt: Prompt): Promise<Message> {
+    const last = await m.Message.findOne({ conversation_id: prompt.conversation_id }, { seq: 1 }).sort({ seq: -1 }).lean();
+    const id = 'sched-' + createHash('sha256').update(interactionId).digest('hex').slice(0, 40);
+    return {
+      msg_id: id, conversation_id: prompt.conversation_id, seq: (last?.seq ?? 0) + 1, from: prompt.by, ts: Date.now(), kind: 'text',
+      client_msg_id: id, body: { text: prompt.text, mentions: [agentId], attachments: [] },
+    };
+  }
+
   return {
     /** The triggering message, the three before it and the asker's profile, as the agent gets them. */
-    async loadInteraction(input: { interaction_id: string; agent_id: string; msg_id: string }): Promise<LoadedInteraction> {
-      const message = await m.Message.findOne({ msg_id: input.msg_id }, { _id: 0 }).lean<Message>();
+    async loadInteraction(input: {
+      interaction_id: string; agent_id: string; msg_id?: string; prompt?: Prompt; relay?: { relay_id: string; version: number };
+    }): Promise<LoadedInteraction> {
+      const message = input.prompt ? await promptMessage(input.interaction_id, input.agent_id, input.prompt) : await m.Message.findOne({ msg_id: input.msg_id }, { _id: 0 }).lean<Message>();
       if (!message) throw ApplicationFailure.nonRetryable(`no message "${input.msg_id}"`, 'NotFound');
-      const [agent, asker, earlier] = await Promise.all([
+      const [agent, asker, earlier, relay, handoff] = await Promise.all([
         employee(input.agent_id),
         employee(message.from),
         m.Message.find({ conversation_id: message.conversation_id, seq: { $lt: message.seq } }, { _id: 0 })
           .sort({ seq: -1 })
           .limit(3)
           .lean<Message[]>(),
+        input.relay ? m.Relay.findOne(input.relay, { _id: 0 }).lean<Relay>() : null,
+        m.Handoff.exists({ conversation_id: message.conversation_id, state: 'active' }),
       ]);
       const [department, manager] = await Promise.all([
         asker.department_id ? m.Department.findOne({ id: asker.department_id }).lean<Department>() : null,
@@ -61,8 +184,10 @@ export function createActivities({ m, store, publisher }: ActivityDeps) {
       ]);
       return {
         conversation_id: message.conversation_id,
-        agent_name: agent.name,
-        response_timeout_ms: agent.agent_profile?.response_timeout ?? 30_000,
+        asker_id: asker.id,
+        agent: agentInfo(agent),
+        ...(relay ? { relay } : {}),
+        handoff_active: handoff !== null,
         request: {
           interaction_id: input.interaction_id,
           agent_id: agent.id,
@@ -81,11 +206,25 @@ export function createActivities({ m, store, publisher }: ActivityDeps) {
       };
     },
 
-    /** POSTs the signed request to the agent's webhook. 4xx and bad replies are final; the rest retries. */
-    async callAgent(input: { agent_id: string; request: AgentRequest }): Promise<AgentReply> {
+    /** An active agent a relay may pass on to, or null. */
+    async describeAgent(agentId: string): Promise<AgentInfo | null> {
+      const agent = await activeEmployee(agentId);
+      return agent?.is_ai_agent ? agentInfo(agent) : null;
+    },
+
+    takeAgentSlot(agentId: string) {
+      return guards.take(agentId);
+    },
+
+    /**
+     * POSTs the signed request to the agent's webhook. 4xx and bad replies are final; network
+     * errors and 5xx are thrown to be retried. 202 means the agent will post its answer back.
+     */
+    async callAgent(input: { agent_id: string; request: AgentRequest }): Promise<CallOutcome> {
       const agent = await employee(input.agent_id);
       const endpoint = agent.agent_profile?.webhook_endpoint;
       const secret = (await m.Credential.findOne({ employee_id: agent.id }).lean())?.api_secret;
+      if (agent.status !== 'active') throw ApplicationFailure.nonRetryable(`agent "${agent.id}" is disabled`, 'AgentRejected');
       if (!endpoint || !secret) throw ApplicationFailure.nonRetryable(`agent "${agent.id}" has no webhook`, 'AgentRejected');
       const body = JSON.stringify(input.request);
       const ts = Date.now();
@@ -93,9 +232,10 @@ export function createActivities({ m, store, publisher }: ActivityDeps) {
         method: 'POST',
         headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: signBody(secret, ts, body) },
         body,
-        signal: Context.current().cancellationSignal,
+        signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(agentInfo(agent).response_timeout_ms)]),
       });
       const text = await res.text();
+      if (res.status === 202) return { kind: 'accepted' };
       if (res.status >= 400 && res.status < 500) {
         throw ApplicationFailure.nonRetryable(`agent answered ${res.status}: ${text.slice(0, 200)}`, 'AgentRejected');
       }
@@ -108,29 +248,131 @@ export function createActivities({ m, store, publisher }: ActivityDeps) {
       }
       const reply = AgentReply.safeParse(json);
       if (!reply.success) throw ApplicationFailure.nonRetryable(`agent reply: ${reply.error.issues[0]?.message}`, 'BadAgentReply');
-      return reply.data;
+      return { kind: 'reply', reply: reply.data };
     },
 
-    /** Stores the agent's message once per workflow (retries find it again) and delivers it. */
-    async postAgentMessage(input: { agent_id: string; conversation_id: string; workflow_id: string; reply: AgentReply; system?: boolean }): Promise<Message> {
-      const ref = parseConversationId(input.conversation_id);
-      if (!ref) throw ApplicationFailure.nonRetryable(`bad conversation id "${input.conversation_id}"`, 'NotFound');
-      const { reply } = input;
-      const { message, created } = await store.store({
-        conversation_id: input.conversation_id,
-        members: ref.kind === 'direct' ? ref.members : [],
-        from: input.agent_id,
-        kind: input.system ? 'system' : reply.card ? 'card' : 'text',
-        body: { text: reply.text, mentions: [], attachments: [], ...(reply.card ? { card: reply.card } : {}) },
-        client_msg_id: 'wf-' + createHash('sha256').update(`${input.workflow_id}:${input.system ? 'notice' : 'reply'}`).digest('hex').slice(0, 40),
-        workflow_id: input.workflow_id,
+    /** Stores a workflow's message once per key (retries find it again) and delivers it. */
+    postMessage,
+
+    /** The WorkflowRun mirror, and the `workflow` event on the conversation's topics. */
+    async reportWorkflow(run: WorkflowRun): Promise<void> {
+      // A task decided or an error cleared must not linger in the mirror.
+      const cleared = Object.fromEntries((['pending_task_id', 'error'] as const).filter((k) => run[k] === undefined).map((k) => [k, '']));
+      await m.WorkflowRun.updateOne(
+        { workflow_id: run.workflow_id },
+        Object.keys(cleared).length ? { $set: run, $unset: cleared } : { $set: run },
+        { upsert: true },
+      );
+      const { workflow_id, conversation_id, status, step } = run;
+      await publishToConversation(conversation_id, { v: 1, type: 'workflow', workflow_id, conversation_id, status, step });
+    },
+
+    /** A pending task for the approver (announced by announceTask). */
+    async openTask(input: Omit<Task, 'state' | 'created_at' | 'due_at' | 'decision' | 'escalated_from'>): Promise<Task> {
+      const approver = await activeEmployee(input.approver_id);
+      if (!approver || approver.is_ai_agent) throw ApplicationFailure.nonRetryable(`"${input.approver_id}" is not an active colleague`, 'NoApprover');
+      const now = Date.now();
+      const task: Task = { ...input, state: 'pending', created_at: now, due_at: now + approvalTimeoutMs };
+      return newTask(task);
+    },
+
+    /**
+     * Tells the approver, in the chat and in their inbox. The workflow calls this only once it
+     * waits for the decision, so an approver who answers at once is never refused.
+     */
+    async announceTask(task: Task): Promise<void> {
+      const [approver, before] = await Promise.all([
+        employee(task.approver_id),
+        task.escalated_from ? m.Task.findOne({ task_id: task.escalated_from }, { approver_id: 1 }).lean<Pick<Task, 'approver_id'>>() : null,
+      ]);
+      const missed = before ? `${(await employee(before.approver_id)).name} did not answer in time; ` : '';
+      await postMessage({
+        from: task.requested_by, conversation_id: task.conversation_id, workflow_id: task.workflow_id, key: `task:${task.task_id}`,
+        text: `@${approver.id} ${missed}${approver.name}, please approve or reject: ${task.summary}`, mentions: [approver.id],
       });
-      if (created) await publishToConversation(input.conversation_id, { v: 1, type: 'message', msg: message });
-      return message;
+      await toInboxes([approver.id], { v: 1, type: 'task', task });
     },
 
-    async reportWorkflow(report: WorkflowReport): Promise<void> {
-      await publishToConversation(report.conversation_id, { v: 1, type: 'workflow', ...report });
+    /** Records the approver's decision (once), audits it, tells asker and approver, and says it in the chat. */
+    async decideTask({ task, decision }: { task: Task; decision: DecisionInput }): Promise<Task> {
+      const state = decision.decision === 'approve' ? 'approved' : 'rejected';
+      const now = Date.now();
+      const record = { by: decision.by, decision: decision.decision, ts: now, ...(decision.comment ? { comment: decision.comment } : {}) };
+      await m.Task.updateOne({ task_id: task.task_id, state: 'pending' }, { $set: { state, decision: record } });
+      const decided = (await m.Task.findOne({ task_id: task.task_id }, { _id: 0 }).lean<Task>())!;
+      if (!(await m.Audit.exists({ op: 'task.decide', target: task.task_id }))) {
+        await m.Audit.create({
+          audit_id: ulid(), ts: now, actor: decision.by, op: 'task.decide', target: task.task_id, ok: true,
+          before: { state: 'pending' }, after: { state: decided.state, comment: decided.decision?.comment }, via: decision.via,
+        } satisfies AuditEntry);
+      }
+      const approver = await employee(decision.by);
+      const verdict = decided.state === 'approved' ? 'approved' : 'rejected';
+      await postMessage({
+        from: task.requested_by, conversation_id: task.conversation_id, workflow_id: task.workflow_id, key: `decided:${task.task_id}`,
+        text: `${approver.name} ${verdict} "${task.summary}"${decided.decision?.comment ? `: ${decided.decision.comment}` : '.'}`,
+        system: true,
+      });
+      await toInboxes([task.asker_id, task.approver_id], { v: 1, type: 'task', task: decided });
+      return decided;
+    },
+
+    /**
+     * The approver did not answer in time: the task is escalated and a new one goes to their
+     * manager; with no manager the request ends, and the chat is told so (null).
+     */
+    async escalateTask({ task, task_id }: { task: Task; task_id: string }): Promise<Task | null> {
+      await m.Task.updateOne({ task_id: task.task_id, state: 'pending' }, { $set: { state: 'escalated' } });
+      const escalated = (await m.Task.findOne({ task_id: task.task_id }, { _id: 0 }).lean<Task>())!;
+      const approver = await employee(task.approver_id);
+      const manager = await activeEmployee(approver.manager_id);
+      await toInboxes([task.approver_id], { v: 1, type: 'task', task: escalated });
+      if (!manager) {
+        await postMessage({
+          from: task.requested_by, conversation_id: task.conversation_id, workflow_id: task.workflow_id, key: `no-escalation:${task.task_id}`,
+          text: `${approver.name} did not answer in time and there is nobody above them to ask, so "${task.summary}" is not approved. Please follow up in person.`,
+          system: true,
+        });
+        return null;
+      }
+      const now = Date.now();
+      return newTask({ ...task, task_id, approver_id: manager.id, state: 'pending', escalated_from: task.task_id, created_at: now, due_at: now + approvalTimeoutMs });
+    },
+
+    /**
+     * Hands the conversation to a human: the agent's manager, else the on-duty colleague. They get
+     * a direct message from the agent with the summary and the last messages; the conversation is
+     * marked handed off (one active hand-off per conversation) and everyone is told.
+     */
+    async openHandoff(input: HandoffInput): Promise<Handoff> {
+      const already = await m.Handoff.findOne({ $or: [{ workflow_id: input.workflow_id }, { conversation_id: input.conversation_id, state: 'active' }] }, { _id: 0 }).lean<Handoff>();
+      if (already) return already;
+      const agent = await employee(input.agent_id);
+      const human = (await activeEmployee(agent.manager_id)) ?? (await activeEmployee(onDutyEmployee));
+      if (!human || human.is_ai_agent) throw ApplicationFailure.nonRetryable('no manager or on-duty colleague to hand over to', 'NoHuman');
+      const asker = await employee(input.asker_id);
+      const handoff: Handoff = {
+        conversation_id: input.conversation_id, human_id: human.id, agent_id: agent.id, requested_by: input.requested_by,
+        asker_id: asker.id, reason: input.reason, workflow_id: input.workflow_id, state: 'active', since: Date.now(),
+      };
+      await m.Handoff.create(handoff);
+      const last = await m.Message.find({ conversation_id: input.conversation_id }, { _id: 0 }).sort({ seq: -1 }).limit(5).lean<Message[]>();
+      const lines = last.reverse().map((msg) => `- ${msg.from}: ${msg.recalled ? '(recalled)' : (msg.body.text ?? msg.body.card?.title ?? '(attachment)')}`);
+      await postMessage({
+        from: agent.id, conversation_id: directConversationId(agent.id, human.id), workflow_id: input.workflow_id, key: 'handoff-summary',
+        text: `${asker.name} needs a colleague in ${input.conversation_id}${input.reason ? ` (${input.reason})` : ''}. ` +
+          `I will stay quiet there until it is released. Last messages:\n${lines.join('\n')}`,
+        mentions: [asker.id],
+      });
+      await postMessage({
+        from: agent.id, conversation_id: input.conversation_id, workflow_id: input.workflow_id, key: 'handoff-notice',
+        text: `I have asked ${human.name} to take over; they will get in touch with you. I will stay quiet here until then.`,
+        system: true,
+      });
+      const event = { v: 1, type: 'handoff', handoff };
+      await publishToConversation(input.conversation_id, event);
+      await toInboxes([human.id], event);
+      return handoff;
     },
   };
 }

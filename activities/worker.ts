@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { agentRateLimiter, sensitiveFilter } from '../lib/guards.js';
 import { loadConfig, SERVICE_USERNAME } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { MessageStore } from '../lib/messages.js';
 import { connectService, mqttPublisher } from '../lib/publisher.js';
-import { createActivities } from './activities.js';
+import { createActivities, type AgentGuards } from './activities.js';
 
 /** The Temporal worker process: runs MChat's workflows and the activities that do their I/O. */
 async function main(): Promise<void> {
@@ -19,18 +21,38 @@ async function main(): Promise<void> {
     password: config.MCHAT_SERVICE_SECRET,
     clientId: `${SERVICE_USERNAME.worker}-${process.pid}`,
   });
+  // Rate limits are shared by every worker through Redis (with an in-memory fallback when it is down).
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
+  const limiter = agentRateLimiter(redis, config.REDIS_PREFIX, config.MCHAT_AGENT_RATE_PER_MINUTE);
+  const mask = sensitiveFilter(config.MCHAT_SENSITIVE_WORDS);
+  const guards: AgentGuards = {
+    take: (agentId) => limiter.take(agentId),
+    filter(text) {
+      const { text: masked, hits } = mask(text);
+      if (hits.length) log.info({ hits }, 'sensitive words masked in agent output');
+      return masked;
+    },
+  };
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: fileURLToPath(new URL('../workflows/workflows.ts', import.meta.url)),
-    activities: createActivities({ m, store: new MessageStore(m), publisher: mqttPublisher(mqtt) }),
+    activities: createActivities({
+      m,
+      store: new MessageStore(m),
+      publisher: mqttPublisher(mqtt),
+      guards,
+      approvalTimeoutMs: config.MCHAT_APPROVAL_TIMEOUT_MS,
+      onDutyEmployee: config.MCHAT_ONDUTY_EMPLOYEE,
+    }),
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are handed back.
   await worker.run();
-  await Promise.all([connection.close(), mqtt.endAsync(), db.close()]);
+  await Promise.all([connection.close(), mqtt.endAsync(), db.close(), redis.quit().catch(() => undefined)]);
   log.info('worker stopped');
 }
 

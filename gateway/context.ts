@@ -4,6 +4,7 @@ import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import type { Message } from '../schemas/index.js';
 import type { AdminContext } from './admin/ops.js';
+import type { AgentWork } from './agents.js';
 import type { FileLinks } from './media.js';
 import type { GroupReceipts } from './receipts.js';
 import type { SenderLimiter } from './limits.js';
@@ -25,6 +26,8 @@ export interface GatewayContext {
   store: MessageStore;
   publisher: Publisher;
   agents: AgentDispatcher;
+  /** Running agent workflows: approval decisions, agent callbacks, live state, hand-offs. */
+  work: AgentWork;
   admin: AdminContext;
   receipts: GroupReceipts;
   limiter: SenderLimiter;

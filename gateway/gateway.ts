@@ -10,7 +10,7 @@ import { MessageStore } from '../lib/messages.js';
 import { objectStore } from '../lib/objects.js';
 import { connectService, mqttPublisher, type Publisher } from '../lib/publisher.js';
 import type { Principal } from './acl.js';
-import { temporalDispatcher } from './agents.js';
+import { AgentDirectory, routedDispatcher, temporalDispatcher, temporalSchedules, temporalWork } from './agents.js';
 import { queuedDispatcher } from './dispatch-queue.js';
 import { groupMemberships, mqttAuthenticator } from './auth.js';
 import { startEmbeddedBroker } from './broker.js';
@@ -167,18 +167,24 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   }
 
   const announce = new OrgAnnouncer(m, publisher, liveAcl, log);
+  const directory = new AgentDirectory(m, log, config.MCHAT_AGENT_REFRESH_MS);
+  await directory.start();
   const dispatcher = queuedDispatcher({
     redisUrl: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
-    target: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log }),
+    target: temporalDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, m, log, directory }),
     log,
   });
+  const refreshAgents = () => directory.refresh().catch((err: unknown) => log.warn({ err }, 'could not refresh the agent directory'));
   ctx = {
     m,
     store: new MessageStore(m),
     publisher,
-    agents: dispatcher,
-    admin: { m, announce, production: config.NODE_ENV === 'production', maxGroupSize: config.MCHAT_MAX_GROUP_SIZE },
+    agents: routedDispatcher(directory, dispatcher),
+    work: temporalWork(temporal, config.TEMPORAL_TASK_QUEUE),
+    admin: { m, announce, production: config.NODE_ENV === 'production', maxGroupSize: config.MCHAT_MAX_GROUP_SIZE,
+      onAgentsChanged: refreshAgents, schedules: temporalSchedules(temporal, config.TEMPORAL_TASK_QUEUE),
+    },
     receipts: new GroupReceipts(m, publisher, log, config.MCHAT_RECEIPT_INTERVAL_MS),
     limiter: senderLimiter(redis, config.REDIS_PREFIX, config.MCHAT_RATE_LIMIT_PER_SECOND),
     log,
@@ -198,6 +204,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       server.closeAllConnections();
       await closed;
       await ctx?.receipts.close();
+      directory.stop();
       await dispatcher.close();
       await closeBroker();
       await Promise.allSettled([temporalConnection.close(), db.close(), redis.quit()]);

@@ -10,6 +10,7 @@ import { checkHealth, type DependencyName, type Probe } from './health.js';
 import type { GatewayContext } from './context.js';
 import { bearer, parse, sendError, wrap } from './http-util.js';
 import { orgRoutes } from './http-org.js';
+import { agentRoutes } from './http-agents.js';
 import { mediaRoutes, type MediaOptions } from './media.js';
 import type { PresenceTracker } from './presence.js';
 
@@ -37,6 +38,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
   app.post('/api/admin/import', express.json({ limit: '6mb' }));
   // File uploads stream their raw body themselves: before any parser.
   if (opts.media) app.use(mediaRoutes({ ...opts.media, m, tokens, log }));
+  app.use(agentRoutes(opts));
   app.use(express.json({ limit: '64kb' }));
 
   const send = sendError;

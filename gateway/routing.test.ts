@@ -1,88 +1,97 @@
 import { describe, expect, it } from 'vitest';
 import { directConversationId, Employee, groupConversationId, Message } from '../schemas/index.js';
-import { addressedAgents, interactionWorkflowId } from './routing.js';
+import { agentSnapshot, interactionWorkflowId, isHandoffCommand, routeMessage } from './routing.js';
 
 const hook = 'http://127.0.0.1:8090/agents/x';
-const human = (id: string) => Employee.parse({ id, name: id, department_id: null, manager_id: null });
-const agent = (id: string, trigger_keywords: string[] = [], status: 'active' | 'disabled' = 'active') =>
+const agent = (id: string, trigger_keywords: string[] = [], capabilities: string[] = []) =>
   Employee.parse({
-    id, name: id, department_id: null, manager_id: null, is_ai_agent: true, status,
-    agent_profile: { model_type: 'llm', webhook_endpoint: hook, trigger_keywords },
+    id, name: id, department_id: null, manager_id: null, is_ai_agent: true,
+    agent_profile: { model_type: 'llm', webhook_endpoint: hook, trigger_keywords, capabilities },
   });
 
-const li = human('u_li');
-const wang = human('u_wang');
-const sales = agent('a_sales', ['查订单', 'Order']);
-const ops = agent('a_ops', ['deploy']);
-const off = agent('a_off', ['deploy'], 'disabled');
+// The snapshot holds active agents only: a disabled agent is simply not in it.
+const snapshot = agentSnapshot([agent('a_sales', ['查订单', 'Order']), agent('a_ops', ['deploy'], ['incident_triage']), agent('a_sales_eu')]);
 
-const message = (conversation_id: string, text: string | undefined, mentions: string[] = [], from = 'u_li'): Message =>
+const message = (conversation_id: string, text: string | undefined, mentions: string[] = [], from = 'u_li', kind: Message['kind'] = 'text'): Message =>
   Message.parse({
-    msg_id: 'm1', conversation_id, seq: 1, from, ts: 1, kind: 'text', client_msg_id: 'c1',
+    msg_id: 'm1', conversation_id, seq: 1, from, ts: 1, kind, client_msg_id: 'c1',
     body: text === undefined ? { card: { title: 'c' }, mentions } : { text, mentions },
   });
 const group = (text: string | undefined, mentions: string[] = [], from = 'u_li') => message(groupConversationId('g1'), text, mentions, from);
-const ids = (list: Employee[]) => list.map((e) => e.id).sort();
-const everyone = [li, wang, sales, ops, off];
+const agentsOf = (m: Message) => routeMessage(m, snapshot)?.agents.sort();
 
-describe('addressedAgents in a direct chat', () => {
+describe('routing in a direct chat', () => {
   it('addresses the agent on the other side, whatever the text', () => {
-    expect(ids(addressedAgents(message(directConversationId('u_li', 'a_sales'), 'hello'), li, [li, sales]))).toEqual(['a_sales']);
-    expect(ids(addressedAgents(message(directConversationId('u_li', 'a_sales'), undefined), li, [li, sales]))).toEqual(['a_sales']);
+    expect(agentsOf(message(directConversationId('u_li', 'a_sales'), 'hello'))).toEqual(['a_sales']);
+    expect(agentsOf(message(directConversationId('u_li', 'a_sales'), undefined))).toEqual(['a_sales']);
   });
-  it('addresses nobody between two humans', () => {
-    expect(addressedAgents(message(directConversationId('u_li', 'u_wang'), '查订单 SO-1001'), li, [li, wang])).toEqual([]);
+  it('addresses nobody between two humans, keywords or not', () => {
+    expect(routeMessage(message(directConversationId('u_li', 'u_wang'), '查订单 SO-1001'), snapshot)).toBeUndefined();
   });
-  it('ignores a disabled agent', () => {
-    expect(addressedAgents(message(directConversationId('u_li', 'a_off'), 'deploy'), li, [li, off])).toEqual([]);
+  it('ignores an agent that is not in the snapshot (disabled)', () => {
+    expect(routeMessage(message(directConversationId('u_li', 'a_off'), 'deploy'), snapshot)).toBeUndefined();
   });
   it('an agent writing to a human triggers nothing', () => {
-    expect(addressedAgents(message(directConversationId('u_li', 'a_sales'), 'hi', [], 'a_sales'), sales, [li, sales])).toEqual([]);
+    expect(routeMessage(message(directConversationId('u_li', 'a_sales'), 'hi', [], 'a_sales'), snapshot)).toBeUndefined();
+  });
+  it('system notices trigger nothing', () => {
+    expect(routeMessage(message(directConversationId('u_li', 'a_sales'), 'released', [], 'u_li', 'system'), snapshot)).toBeUndefined();
+  });
+  it('a hand-off command asks for a human instead', () => {
+    expect(routeMessage(message(directConversationId('u_li', 'a_sales'), '转人工'), snapshot)).toEqual({ agents: ['a_sales'], handoff: true });
+    expect(routeMessage(message(directConversationId('u_li', 'a_sales'), ' /human please'), snapshot)?.handoff).toBe(true);
+    expect(routeMessage(message(directConversationId('u_li', 'a_sales'), 'no human needed'), snapshot)?.handoff).toBe(false);
   });
 });
 
-describe('addressedAgents in a group', () => {
+describe('routing in a group', () => {
   it('addresses nobody without a mention or keyword', () => {
-    expect(addressedAgents(group('good morning'), li, everyone)).toEqual([]);
-    expect(addressedAgents(group(undefined), li, everyone)).toEqual([]);
+    expect(routeMessage(group('good morning'), snapshot)).toBeUndefined();
+    expect(routeMessage(group(undefined), snapshot)).toBeUndefined();
   });
   it('addresses agents mentioned in body.mentions', () => {
-    expect(ids(addressedAgents(group('please help', ['a_sales']), li, everyone))).toEqual(['a_sales']);
-    expect(ids(addressedAgents(group('please help', ['a_sales', 'a_ops']), li, everyone))).toEqual(['a_ops', 'a_sales']);
+    expect(agentsOf(group('please help', ['a_sales']))).toEqual(['a_sales']);
+    expect(agentsOf(group('please help', ['a_sales', 'a_ops']))).toEqual(['a_ops', 'a_sales']);
   });
   it('addresses agents @-mentioned in the text, case-insensitively', () => {
-    expect(ids(addressedAgents(group('@a_ops can you look?'), li, everyone))).toEqual(['a_ops']);
-    expect(ids(addressedAgents(group('hey @A_SALES'), li, everyone))).toEqual(['a_sales']);
+    expect(agentsOf(group('@a_ops can you look?'))).toEqual(['a_ops']);
+    expect(agentsOf(group('hey @A_SALES'))).toEqual(['a_sales']);
   });
   it('a bare id without @ is not a mention', () => {
-    expect(addressedAgents(group('a_ops is great'), li, everyone)).toEqual([]);
+    expect(routeMessage(group('a_ops is great'), snapshot)).toBeUndefined();
   });
-  it('addresses agents whose trigger keyword appears, case-insensitively', () => {
-    expect(ids(addressedAgents(group('帮我查订单 SO-1001'), li, everyone))).toEqual(['a_sales']);
-    expect(ids(addressedAgents(group('where is my ORDER?'), li, everyone))).toEqual(['a_sales']);
-    expect(ids(addressedAgents(group('please Deploy now'), li, everyone))).toEqual(['a_ops']);
+  it('addresses agents whose trigger keyword or capability appears, case-insensitively', () => {
+    expect(agentsOf(group('帮我查订单 SO-1001'))).toEqual(['a_sales']);
+    expect(agentsOf(group('where is my ORDER?'))).toEqual(['a_sales']);
+    expect(agentsOf(group('please Deploy now'))).toEqual(['a_ops']);
+    expect(agentsOf(group('who does incident_triage?'))).toEqual(['a_ops']);
   });
   it('returns each addressed agent once even when addressed several ways', () => {
-    expect(ids(addressedAgents(group('@a_sales 查订单', ['a_sales']), li, everyone))).toEqual(['a_sales']);
-  });
-  it('ignores disabled agents, however they are addressed', () => {
-    expect(ids(addressedAgents(group('@a_off deploy', ['a_off']), li, everyone))).toEqual(['a_ops']);
+    expect(agentsOf(group('@a_sales 查订单', ['a_sales']))).toEqual(['a_sales']);
   });
   it('never returns humans, even mentioned ones', () => {
-    expect(addressedAgents(group('@u_wang order', ['u_wang']), li, [li, wang])).toEqual([]);
-    const result = addressedAgents(group('@u_wang @a_sales', ['u_wang', 'u_li']), li, everyone);
-    expect(result.every((e) => e.is_ai_agent)).toBe(true);
-    expect(ids(result)).toEqual(['a_sales']);
+    expect(routeMessage(group('@u_wang hi', ['u_wang']), snapshot)).toBeUndefined();
+    expect(agentsOf(group('@u_wang @a_sales', ['u_wang', 'u_li']))).toEqual(['a_sales']);
   });
   it('an agent sender never triggers agents, even with mentions and keywords', () => {
-    expect(addressedAgents(group('@a_ops deploy 查订单', ['a_ops', 'a_sales'], 'a_sales'), sales, everyone)).toEqual([]);
+    expect(routeMessage(group('@a_ops deploy 查订单', ['a_ops', 'a_sales'], 'a_sales'), snapshot)).toBeUndefined();
   });
-  it('considers only the candidates given', () => {
-    expect(addressedAgents(group('@a_ops', ['a_ops']), li, [li, sales])).toEqual([]);
+  it('an @-mention of a longer id (@a_sales_eu) does not also address a_sales', () => {
+    expect(agentsOf(group('@a_sales_eu how are things?'))).toEqual(['a_sales_eu']);
   });
-  it('an @-mention of a longer id (@a_sales_eu) must not also address a_sales', () => {
-    const salesEu = agent('a_sales_eu');
-    expect(ids(addressedAgents(group('@a_sales_eu how are sales?'), li, [li, sales, salesEu]))).toEqual(['a_sales_eu']);
+  it('@relay:<id> names a relay', () => {
+    expect(routeMessage(group('@relay:refunds SO-1001 please'), snapshot)).toEqual({ agents: [], handoff: false, relay_id: 'refunds' });
+  });
+  it('a hand-off command after a mention asks for a human', () => {
+    expect(routeMessage(group('@a_sales 转人工'), snapshot)).toEqual({ agents: ['a_sales'], handoff: true });
+  });
+});
+
+describe('hand-off commands', () => {
+  it('are recognised at the start of the text only', () => {
+    expect(isHandoffCommand('转人工')).toBe(true);
+    expect(isHandoffCommand('/HANDOFF now')).toBe(true);
+    expect(isHandoffCommand('please /human')).toBe(false);
   });
 });
 
@@ -94,7 +103,5 @@ describe('interactionWorkflowId', () => {
       interactionWorkflowId('m1', 'a_ops'), interactionWorkflowId('m2', 'a_ops'),
     ]);
     expect(all.size).toBe(4);
-    expect(interactionWorkflowId('m1', 'a_sales')).toContain('m1');
-    expect(interactionWorkflowId('m1', 'a_sales')).toContain('a_sales');
   });
 });

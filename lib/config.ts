@@ -39,6 +39,19 @@ const Env = z.object({
   MCHAT_RECALL_WINDOW_MS: z.coerce.number().int().min(0).default(2 * 60_000),
   /** How often a group hears how many have read it, at most. */
   MCHAT_RECEIPT_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
+  /** How long an approval task waits for its approver before it goes to the approver's manager. */
+  MCHAT_APPROVAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(24 * 3600_000),
+  /** Who takes a hand-off when the agent has no manager (an employee id). */
+  MCHAT_ONDUTY_EMPLOYEE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  /** How often the gateway re-reads the active agents it routes messages to. */
+  MCHAT_AGENT_REFRESH_MS: z.coerce.number().int().min(100).default(3_000),
+  /** Webhook calls one agent may receive per minute, across every worker. */
+  MCHAT_AGENT_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Words masked in agent output before it is posted; comma-separated (ASCII or full-width comma). */
+  MCHAT_SENSITIVE_WORDS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[,，]/).map((w) => w.trim()).filter((w) => w.length > 0)),
   /** Create the demo organisation at gateway start if it is missing (npm start, the compose demo). */
   MCHAT_SEED_DEMO: z.stringbool().default(false),
   MCHAT_DEMO_PASSWORD: z.string().min(8).default('mchat-demo'),

@@ -1,5 +1,6 @@
 import mongoose, { Schema, type Connection } from 'mongoose';
 import type { AuditEntry, Employee, Department, Group, Message } from '../schemas/index.js';
+import type { Handoff, Relay, Task, WorkflowRun } from '../schemas/agents.js';
 
 /**
  * One connection per process. Only the subset of MongoDB that FerretDB 1.x also serves is used:
@@ -30,6 +31,16 @@ const AgentProfileSchema = new Schema(
   },
   { _id: false },
 );
+
+/**
+ * Employees, groups, messages, conversations and read cursors are keyed by a string of their own
+ * (`_id` = id, …): `_id` equality is the one filter FerretDB 1.x (SQLite) hands to SQL instead of
+ * decoding the whole collection, and its unique index is what inserts are checked against.
+ * Documents older versions wrote keep their ObjectId and are found by their other unique fields.
+ */
+function keyedBy<T>(schema: Schema<T>, key: (doc: T) => string): void {
+  schema.path('_id', { type: String, default(this: T) { return key(this); } });
+}
 
 const EmployeeSchema = new Schema<Employee>(
   {
@@ -87,6 +98,29 @@ const GroupSchema = new Schema<Group>(
   strict,
 );
 
+keyedBy(EmployeeSchema, (e) => e.id);
+keyedBy(GroupSchema, (g) => g.id);
+
+let orgWrites = 0;
+/**
+ * Counts the writes this process made to employees and groups, whichever code made them: caches of
+ * those (lib/org-cache.ts) drop what they read before the last one.
+ */
+export const orgVersion = (): number => orgWrites;
+const orgChanged = () => void orgWrites++;
+for (const schema of [EmployeeSchema, GroupSchema] as Schema[]) {
+  schema.post(['updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', 'findOneAndReplace', 'deleteOne', 'deleteMany', 'findOneAndDelete'], orgChanged);
+  schema.post('save', orgChanged);
+  schema.post('insertMany', orgChanged);
+  schema.post('bulkWrite', orgChanged);
+}
+
+/**
+ * A message's `_id` is its idempotency key, sender + client_msg_id (ids never hold a `/`): the
+ * unique `_id` index refuses a retry, and inserting is the one write FerretDB does without a scan.
+ */
+export const messageKey = (from: string, clientMsgId: string): string => `${from}/${clientMsgId}`;
+
 const MessageSchema = new Schema<Message>(
   {
     msg_id: { type: String, required: true, unique: true },
@@ -102,11 +136,15 @@ const MessageSchema = new Schema<Message>(
   },
   strict,
 );
-// Gap-free order per conversation, and the idempotency key of `msg.send`.
+keyedBy(MessageSchema, (m) => messageKey(m.from, m.client_msg_id));
+// Gap-free order per conversation. Databases older versions created also hold a unique
+// { from, client_msg_id } index, the idempotency key before `_id` took that role (see messages.ts).
 MessageSchema.index({ conversation_id: 1, seq: 1 }, { unique: true });
-MessageSchema.index({ from: 1, client_msg_id: 1 }, { unique: true });
 
-/** One document per conversation: the last assigned `seq` and who takes part. */
+/**
+ * One document per conversation (`_id` = conversation_id): who takes part, and a recent `last_seq`
+ * (written lazily, so a lower bound of the true last seq; see messages.ts).
+ */
 export interface ConversationDoc {
   conversation_id: string;
   last_seq: number;
@@ -122,6 +160,7 @@ const ConversationSchema = new Schema<ConversationDoc>(
   },
   strict,
 );
+keyedBy(ConversationSchema, (c) => c.conversation_id);
 
 /** How far an employee has read a conversation: everything up to `seq`. */
 export interface ReadCursorDoc {
@@ -129,6 +168,8 @@ export interface ReadCursorDoc {
   employee_id: string;
   seq: number;
 }
+export const cursorKey = (employeeId: string, conversationId: string): string => `${employeeId}/${conversationId}`;
+
 const ReadCursorSchema = new Schema<ReadCursorDoc>(
   {
     conversation_id: { type: String, required: true },
@@ -138,6 +179,7 @@ const ReadCursorSchema = new Schema<ReadCursorDoc>(
   strict,
 );
 ReadCursorSchema.index({ conversation_id: 1, employee_id: 1 }, { unique: true });
+keyedBy(ReadCursorSchema, (c) => cursorKey(c.employee_id, c.conversation_id));
 
 const AuditSchema = new Schema<AuditEntry>(
   {
@@ -178,6 +220,79 @@ const FileSchema = new Schema<FileDoc>(
   strict,
 );
 
+// --- agent work: mirrors of workflows, approval tasks, hand-offs, named relays ------------------
+// Nested structures are Mixed: the zod schemas in schemas/agents.ts are their definition.
+
+const WorkflowRunSchema = new Schema<WorkflowRun>(
+  {
+    workflow_id: { type: String, required: true, unique: true },
+    kind: { type: String, required: true },
+    conversation_id: { type: String, required: true },
+    msg_id: String,
+    started_by: String,
+    status: { type: String, required: true },
+    step: { type: String, required: true },
+    hops: { type: Schema.Types.Mixed, default: [] },
+    relay: Schema.Types.Mixed,
+    pending_task_id: String,
+    error: String,
+    started_at: { type: Number, required: true },
+    updated_at: { type: Number, required: true },
+  },
+  strict,
+);
+WorkflowRunSchema.index({ conversation_id: 1, started_at: -1 });
+
+const TaskSchema = new Schema<Task>(
+  {
+    task_id: { type: String, required: true, unique: true },
+    workflow_id: { type: String, required: true },
+    conversation_id: { type: String, required: true },
+    approver_id: { type: String, required: true },
+    requested_by: { type: String, required: true },
+    asker_id: { type: String, required: true },
+    summary: { type: String, default: '' },
+    state: { type: String, required: true },
+    decision: Schema.Types.Mixed,
+    escalated_from: String,
+    created_at: { type: Number, required: true },
+    due_at: { type: Number, required: true },
+  },
+  strict,
+);
+TaskSchema.index({ approver_id: 1, state: 1, created_at: -1 });
+
+const HandoffSchema = new Schema<Handoff>(
+  {
+    workflow_id: { type: String, required: true, unique: true },
+    conversation_id: { type: String, required: true, index: true },
+    human_id: { type: String, required: true },
+    agent_id: String,
+    requested_by: { type: String, required: true },
+    asker_id: { type: String, required: true },
+    reason: { type: String, default: '' },
+    state: { type: String, required: true },
+    since: { type: Number, required: true },
+    released_at: Number,
+    released_by: String,
+  },
+  strict,
+);
+
+const RelaySchema = new Schema<Relay>(
+  {
+    relay_id: { type: String, required: true },
+    version: { type: Number, required: true },
+    name: { type: String, required: true },
+    steps: { type: Schema.Types.Mixed, required: true },
+    created_by: { type: String, required: true },
+    created_at: { type: Number, required: true },
+  },
+  strict,
+);
+// Two admins saving at once collide here, and the later one retries with the next version.
+RelaySchema.index({ relay_id: 1, version: 1 }, { unique: true });
+
 function build(conn: Connection) {
   return {
     Employee: conn.model<Employee>('Employee', EmployeeSchema, 'employees'),
@@ -189,6 +304,10 @@ function build(conn: Connection) {
     Audit: conn.model<AuditEntry>('Audit', AuditSchema, 'audit'),
     ReadCursor: conn.model<ReadCursorDoc>('ReadCursor', ReadCursorSchema, 'read_cursors'),
     File: conn.model<FileDoc>('File', FileSchema, 'files'),
+    WorkflowRun: conn.model<WorkflowRun>('WorkflowRun', WorkflowRunSchema, 'workflow_runs'),
+    Task: conn.model<Task>('Task', TaskSchema, 'tasks'),
+    Handoff: conn.model<Handoff>('Handoff', HandoffSchema, 'handoffs'),
+    Relay: conn.model<Relay>('Relay', RelaySchema, 'relays'),
   };
 }
 export type Models = ReturnType<typeof build>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DepartmentId, EmployeeId, EpochMs, GroupId } from './ids.js';
 import { AgentProfile, AgentProfilePatch, Role } from './organisation.js';
+import { Relay, Schedule } from './agents.js';
 
 /** Payloads of the admin ops: admins only, each one written to the audit log. */
 const Password = z.string().min(8, 'at least 8 characters').max(256);
@@ -49,6 +50,14 @@ export const adminPayloads = {
     data: z.string().min(1).max(5_000_000),
     dry_run: z.boolean().default(true),
   }),
+  // --- named relays: saving again makes a new version; running workflows keep theirs ---
+  'admin.relay.save': z.object({ relay_id: Relay.shape.relay_id, name: Relay.shape.name, steps: Relay.shape.steps }),
+  'admin.relay.list': z.object({}),
+  // --- proactive agents: Temporal Schedules that ask an agent and post its answer ---
+  'admin.schedule.create': Schedule.pick({ schedule_id: true, agent_id: true, conversation_id: true, cron: true, every: true, prompt: true })
+    .refine((s) => (s.cron === undefined) !== (s.every === undefined), { message: 'give either cron or every', path: ['cron'] }),
+  'admin.schedule.pause': z.object({ schedule_id: Schedule.shape.schedule_id, paused: z.boolean() }),
+  'admin.schedule.list': z.object({}),
 } as const;
 
 export type AdminOpName = keyof typeof adminPayloads;

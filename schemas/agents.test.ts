@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentCallback, Handoff, Relay, Task, WorkflowRun } from './agents.js';
+import { AgentCallback, Handoff, interactionId, parseInteractionId, Relay, Task, WorkflowRun } from './agents.js';
 import { Event } from './events.js';
 
 const task = {
@@ -7,7 +7,7 @@ const task = {
   requested_by: 'a_finance', asker_id: 'u_li', summary: 'Refund ¥3,000 for SO-1002', state: 'pending', created_at: 1, due_at: 2,
 };
 const handoff = {
-  conversation_id: 'd:a_sales:u_li', human_id: 'u_wang', agent_id: 'a_sales', requested_by: 'u_li', reason: '转人工',
+  conversation_id: 'd:a_sales:u_li', human_id: 'u_wang', agent_id: 'a_sales', requested_by: 'u_li', asker_id: 'u_li', reason: '转人工',
   workflow_id: 'handoff:01J', state: 'active', since: 1,
 };
 
@@ -51,5 +51,13 @@ describe('agent work documents', () => {
     expect(Event.safeParse({ v: 1, type: 'task', task }).success).toBe(true);
     expect(Event.safeParse({ v: 1, type: 'handoff', handoff }).success).toBe(true);
     expect(Event.safeParse({ v: 1, type: 'task', task: { ...task, state: 'lost' } }).success).toBe(false);
+  });
+
+  it('interaction ids name the workflow and the hop, and parse back', () => {
+    const id = interactionId('interaction:01JD:a_sales', 2);
+    expect(id).toBe('interaction:01JD:a_sales#2');
+    expect(parseInteractionId(id)).toEqual({ workflow_id: 'interaction:01JD:a_sales', hop: 2 });
+    expect(parseInteractionId('interaction:01JD:a_sales')).toBeUndefined();
+    expect(parseInteractionId('#1')).toBeUndefined();
   });
 });

@@ -82,6 +82,8 @@ export const Handoff = z.object({
   /** The agent that was handling the conversation, if any. */
   agent_id: EmployeeId.optional(),
   requested_by: EmployeeId,
+  /** The person the conversation is about: they, or the human, may release it. */
+  asker_id: EmployeeId,
   reason: z.string().max(2_000),
   workflow_id: z.string().min(1).max(200),
   state: z.enum(['active', 'released']),
@@ -109,6 +111,25 @@ export const Relay = z.object({
 });
 export type Relay = z.infer<typeof Relay>;
 
+/** `every` of a schedule: a number and a unit, e.g. `30s`, `15m`, `1h`, `1d`. */
+export const Interval = z.string().regex(/^[1-9][0-9]{0,5}(s|m|h|d)$/, 'a number and s, m, h or d, e.g. "1h"');
+
+/**
+ * A proactive agent: a Temporal Schedule that asks `agent_id` the `prompt` (by cron or every
+ * interval) and posts the answer in the conversation, as if `created_by` had asked.
+ */
+export const Schedule = z.object({
+  schedule_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
+  agent_id: EmployeeId,
+  conversation_id: ConversationId,
+  cron: z.string().min(1).max(100).optional(),
+  every: Interval.optional(),
+  prompt: z.string().min(1).max(2_000),
+  created_by: EmployeeId,
+  paused: z.boolean(),
+});
+export type Schedule = z.infer<typeof Schedule>;
+
 /** What an agent posts to `POST /api/agents/callback` when it answered its webhook with 202. */
 export const AgentCallback = z.object({
   interaction_id: z.string().min(1).max(300),
@@ -116,6 +137,23 @@ export const AgentCallback = z.object({
   reply: AgentReply,
 });
 export type AgentCallback = z.infer<typeof AgentCallback>;
+
+/**
+ * The `interaction_id` of one agent call: `{workflow_id}#{hop}`. An async callback naming it tells
+ * the gateway which workflow to signal and which hop the reply answers; `#` never occurs in
+ * workflow ids, which are built from ids and `:`.
+ */
+export function interactionId(workflowId: string, hop: number): string {
+  return `${workflowId}#${hop}`;
+}
+
+export function parseInteractionId(id: string): { workflow_id: string; hop: number } | undefined {
+  const m = /^(.+)#(\d{1,3})$/.exec(id);
+  return m ? { workflow_id: m[1]!, hop: Number(m[2]) } : undefined;
+}
+
+/** Addresses a named relay in a message, e.g. `@relay:refunds`. */
+export const RELAY_MENTION = 'relay:';
 
 /** Relays stop after this many hops, whatever the agents ask: no agent loops. */
 export const MAX_RELAY_HOPS = 5;

@@ -5,6 +5,7 @@ import { Presence } from './events.js';
 import { EmployeeId, EpochMs, Id } from './ids.js';
 import { Attachment } from './message.js';
 import { Department, Group, PublicProfile } from './organisation.js';
+import { Handoff, Relay, Schedule, Task, TaskState, WorkflowRun } from './agents.js';
 
 /**
  * Bodies of the gateway's HTTP API that the MQTT protocol does not define already. The protocol's
@@ -106,6 +107,36 @@ export const AuditPage = z.object({ entries: z.array(AuditEntry), has_more: z.bo
 /** Over MQTT; HTTP sends `data` itself as a file download. */
 export const AuditExport = z.object({ format: z.enum(['csv', 'ndjson']), count: z.number().int().nonnegative(), data: z.string() });
 
+// --- agent work: relays, approval tasks, workflows, hand-offs, agent callbacks -------------------
+
+export const RelayResult = z.object({ relay: Relay });
+export const RelayList = z.object({ relays: z.array(Relay) });
+export const ScheduleResult = z.object({ schedule: Schedule });
+export const ScheduleList = z.object({ schedules: z.array(Schedule) });
+export const TaskList = z.object({ tasks: z.array(Task) });
+export const TaskResult = z.object({ task: Task });
+export const TaskListQuery = z.object({ state: TaskState.optional() });
+export const TaskParams = z.object({ id: Id });
+export const TaskDecision = z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(2_000).optional() });
+export const WorkflowList = z.object({ workflows: z.array(WorkflowRun) });
+/** The mirror, and what the running workflow itself says when it can be asked (`live`). */
+export const WorkflowResult = z.object({
+  workflow: WorkflowRun.extend({
+    live: z.object({
+      status: WorkflowRun.shape.status,
+      step: z.string(),
+      hops: WorkflowRun.shape.hops,
+      pending_task: Task.optional(),
+      error: z.string().optional(),
+    }).optional(),
+  }),
+});
+export const WorkflowListQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+export const ConversationParams = z.object({ id: z.string().min(1).max(140) });
+export const WorkflowParams = z.object({ id: z.string().min(1).max(200) });
+export const HandoffResult = z.object({ handoff: Handoff });
+export const CallbackAccepted = z.object({ accepted: z.literal(true), workflow_id: z.string() });
+
 export const adminResults = {
   'admin.employee.create': EmployeeResult,
   'admin.agent.create': AgentCreated,
@@ -122,4 +153,9 @@ export const adminResults = {
   'admin.audit.query': AuditPage,
   'admin.audit.export': AuditExport,
   'admin.import': ImportReport,
+  'admin.relay.save': RelayResult,
+  'admin.relay.list': RelayList,
+  'admin.schedule.create': ScheduleResult,
+  'admin.schedule.pause': ScheduleResult,
+  'admin.schedule.list': ScheduleList,
 } as const satisfies Record<AdminOpName, z.ZodType>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EmployeeId, GroupId, Id } from './ids.js';
 import { ConversationId, MessageBody, Recipient } from './message.js';
+import { TaskState } from './agents.js';
 
 /** Payload schemas of the ops the gateway serves; an op missing here answers E_NOT_FOUND. */
 export const opPayloads = {
@@ -47,6 +48,15 @@ export const opPayloads = {
     department: Id.optional(),
     skill: z.string().max(64).optional(),
   }),
+  // --- agent work: capabilities, approval tasks, workflow state, hand-offs to humans ---
+  'agent.capabilities': z.object({ skill: z.string().min(1).max(64).optional() }),
+  /** The caller's approval tasks; pending ones unless `state` says otherwise. */
+  'task.list': z.object({ state: TaskState.optional() }),
+  'task.decide': z.object({ task_id: Id, decision: z.enum(['approve', 'reject']), comment: z.string().max(2_000).optional() }),
+  'workflow.list': z.object({ conversation_id: ConversationId, limit: z.number().int().min(1).max(100).default(20) }),
+  'workflow.get': z.object({ workflow_id: z.string().min(1).max(200) }),
+  'handoff.request': z.object({ conversation_id: ConversationId, reason: z.string().max(2_000).optional() }),
+  'handoff.release': z.object({ conversation_id: ConversationId }),
 } as const;
 
 export type OpName = keyof typeof opPayloads;

@@ -20,8 +20,10 @@ import {
   adminResults, AgentCreated, AuditPage, DepartmentResult, EmployeeCard, EmployeeList, EmployeeResult,
   EmqxAuthnRequest, EmqxAuthnResult, EmqxAuthzRequest, EmqxAuthzResult, FileLinkQuery, FileParams, GroupResult, HealthReport,
   HttpError, LoginRequest, LoginResult, MeResult, OrgMember, OrgTree, PresenceMap, PresenceQuery, TreeDepartment, UploadQuery,
-  UploadResult,
+  UploadResult, CallbackAccepted, ConversationParams, HandoffResult, RelayList, RelayResult, TaskDecision, TaskList, TaskListQuery,
+  TaskParams, TaskResult, WorkflowList, WorkflowListQuery, WorkflowParams, WorkflowResult, ScheduleResult, ScheduleList,
 } from '../schemas/http.js';
+import { AgentCallback, Handoff, Relay, Schedule, Task, WorkflowRun } from '../schemas/agents.js';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 
@@ -61,6 +63,9 @@ const TAGS = {
   audit: 'Reading the audit log (admins only; reading it is itself audited).',
   files: 'Files for messages: upload the bytes here, then send a message whose attachment names the upload (`object_id`, `sha256`). ' +
     'Messages handed out over MQTT carry a fresh signed download link (`url`, relative to this API) per attachment.',
+  agents: 'Agent work: approval tasks for their approvers, the workflows a conversation started (for its members), and the ' +
+    'callback through which an agent that answered its webhook with 202 delivers its answer (signed with its API secret, ' +
+    'as the webhook is: `x-mchat-timestamp` and `x-mchat-signature: sha256=HMAC(secret, timestamp + "." + raw body)`).',
   internal: 'Called by EMQX (HTTP authentication and authorization) with the service secret; not for clients.',
 } as const;
 type Tag = keyof typeof TAGS;
@@ -70,6 +75,8 @@ const OUTPUTS = {
   Error: HttpError, ErrorBody, HealthReport, LoginResult, MeResult, PublicProfile, EmqxAuthnResult, EmqxAuthzResult,
   EmployeeList, EmployeeCard, OrgMember, TreeDepartment, OrgTree, Presence, PresenceMap, Department, Group, AuditEntry,
   AuditPage, EmployeeResult, AgentCreated, DepartmentResult, GroupResult, ImportReport, UploadResult,
+  Relay, RelayResult, RelayList, Schedule, ScheduleResult, ScheduleList, Task, TaskList, TaskResult, WorkflowRun, WorkflowList, WorkflowResult, Handoff, HandoffResult,
+  CallbackAccepted,
 } satisfies Record<string, z.ZodType>;
 
 const pascal = (op: string) => op.replace(/^admin\./, '').split(/[._]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
@@ -79,7 +86,7 @@ type BodyOp = Exclude<AdminOpName, 'admin.audit.query' | 'admin.audit.export'>;
 
 /** Request bodies by component name (input side). */
 const INPUTS: Record<string, z.ZodType> = {
-  LoginRequest, EmqxAuthnRequest, EmqxAuthzRequest,
+  LoginRequest, EmqxAuthnRequest, EmqxAuthzRequest, AgentCallback, TaskDecision,
   ...Object.fromEntries(
     (Object.keys(adminPayloads) as AdminOpName[]).filter((op) => !op.startsWith('admin.audit.')).map((op) => [`${pascal(op)}Payload`, adminPayloads[op]]),
   ),
@@ -132,6 +139,22 @@ const ADMIN_OPS: Record<BodyOp, { summary: string; description?: string; errors:
     description: '404: no such group; 409: it would leave the group empty (dissolve it instead).',
     errors: [404, 409],
   },
+  'admin.relay.save': {
+    summary: 'Save a named relay (a new version each time)',
+    description: 'Agents in order, each step optionally only when the previous answer contains a text. A message with ' +
+      '`@relay:{relay_id}` runs the latest version; a running relay keeps the version it started with. 404: a step names ' +
+      'no active agent; 409: a concurrent save, retry.',
+    errors: [404, 409],
+  },
+  'admin.relay.list': { summary: 'The latest version of every named relay', errors: [] },
+  'admin.schedule.create': {
+    summary: 'Schedule an agent to post in a conversation (cron or every)',
+    description: 'A Temporal Schedule: at each time the agent is asked the prompt, as if the admin had asked, and its answer is ' +
+      'posted in the conversation. 404: no such active agent, or it is not in the conversation; 409: the id is taken.',
+    errors: [404, 409],
+  },
+  'admin.schedule.pause': { summary: 'Pause or resume a schedule', description: '404: no such schedule.', errors: [404] },
+  'admin.schedule.list': { summary: "This installation's schedules", errors: [] },
   'admin.import': {
     summary: 'Import an organisation from JSON or CSV',
     description: 'All or nothing. With `dry_run` (the default) nothing is written: the report says what would be created, ' +
@@ -254,6 +277,52 @@ const ROUTES: Route[] = [
     errors: [400, 401, 403, ...d.errors, 413, 500, 503],
   })),
   {
+    method: 'get', path: '/api/tasks', operationId: 'listTasks', tag: 'agents', auth: 'user',
+    summary: "The caller's approval tasks, newest first",
+    description: 'Pending ones unless `state` says otherwise. The op `task.list`.',
+    query: TaskListQuery,
+    ok: { description: 'At most 200 tasks.', body: TaskList },
+    errors: [400, 401, 500, 503],
+  },
+  {
+    method: 'post', path: '/api/tasks/{id}/decision', operationId: 'decideTask', tag: 'agents', auth: 'user',
+    summary: 'Approve or reject a task',
+    description: 'The waiting workflow records the decision, audits it (`task.decide`) and goes on. The op `task.decide`. ' +
+      '403: not the approver; 404: no such task; 409: decided or escalated already.',
+    params: TaskParams,
+    body: TaskDecision,
+    ok: { description: 'The decided task.', body: TaskResult },
+    errors: [400, 401, 403, 404, 409, 413, 500, 503],
+  },
+  {
+    method: 'get', path: '/api/conversations/{id}/workflows', operationId: 'listWorkflows', tag: 'agents', auth: 'user',
+    summary: 'Workflows a conversation started, newest first',
+    description: 'For members of the conversation (403 otherwise). The op `workflow.list`.',
+    params: ConversationParams,
+    query: WorkflowListQuery,
+    ok: { description: 'Their mirrored state.', body: WorkflowList },
+    errors: [400, 401, 403, 404, 500, 503],
+  },
+  {
+    method: 'get', path: '/api/workflows/{id}', operationId: 'getWorkflow', tag: 'agents', auth: 'user',
+    summary: 'One workflow',
+    description: 'The mirrored state, and while it runs, `live`: what the workflow itself answers. The op `workflow.get`. ' +
+      '403: not a member of its conversation; 404: no such workflow.',
+    params: WorkflowParams,
+    ok: { description: 'The workflow.', body: WorkflowResult },
+    errors: [400, 401, 403, 404, 500, 503],
+  },
+  {
+    method: 'post', path: '/api/agents/callback', operationId: 'agentCallback', tag: 'agents', auth: 'none',
+    summary: "An agent's asynchronous answer",
+    description: 'For an agent that answered its webhook with 202: `interaction_id` is the one of that request. The body is ' +
+      'signed like the webhook, with the agent\'s API secret; a timestamp more than 5 minutes off is refused. 401: the ' +
+      'signature does not verify (or no such agent); 404: no interaction is waiting for this answer.',
+    body: AgentCallback,
+    ok: { description: 'Handed to the waiting workflow.', body: CallbackAccepted },
+    errors: [400, 401, 404, 413, 500, 503],
+  },
+  {
     method: 'post', path: '/internal/emqx/authn', operationId: 'emqxAuthn', tag: 'internal', auth: 'service',
     summary: 'EMQX: may this client connect?',
     description: 'Services with the service secret; employees with their token as password and client id `{employee_id}:{device}`.',
@@ -370,7 +439,7 @@ export function buildOpenApi(): JsonObject {
     info: {
       title: 'MChat gateway API',
       version: pkg.version,
-      description: 'The HTTP side of the MChat gateway: login, the directory, presence, files, admin ops and the audit log. ' +
+      description: 'The HTTP side of the MChat gateway: login, the directory, presence, files, agent work (tasks, workflows, agent callbacks), admin ops and the audit log. ' +
         'Everything else happens over MQTT (see docs/protocol.md). Every error answers `{ "error": { "code", "message", "field"? } }` ' +
         'with the status its code stands for.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },

@@ -361,6 +361,49 @@ describe('a real gateway answers as docs/openapi.json says', () => {
     await call('get', '/api/files/{object_id}', 404, { params: { object_id: 'NO_SUCH_FILE' }, query: links.sign('NO_SUCH_FILE') });
   });
 
+  it('agent work: tasks, workflows, named relays, agent callbacks', async () => {
+    expect(await call('get', '/api/tasks', 200, { token: member })).toEqual({ tasks: [] });
+    await call('get', '/api/tasks', 200, { token: member, query: { state: 'approved' } });
+    await call('get', '/api/tasks', 400, { token: member, query: { state: 'maybe' } });
+    await call('get', '/api/tasks', 401);
+    await call('post', '/api/tasks/{id}/decision', 404, { token: member, params: { id: 'no-such-task' }, body: { decision: 'approve' } });
+    await call('post', '/api/tasks/{id}/decision', 400, { token: member, params: { id: 'no-such-task' }, body: { decision: 'perhaps' } });
+    await call('post', '/api/tasks/{id}/decision', 401, { params: { id: 'no-such-task' }, body: { decision: 'approve' } });
+
+    const conversation_id = 'd:u_li:u_wang';
+    const now = Date.now();
+    await stack.m.WorkflowRun.create({
+      workflow_id: `interaction:oapi-${suffix}:a_sales`, kind: 'interaction', conversation_id, started_by: 'u_li', status: 'completed',
+      step: 'done', hops: [{ hop: 0, agent_id: 'a_sales', status: 'answered', started_at: now, finished_at: now }], started_at: now, updated_at: now,
+    });
+    const listed = await call('get', '/api/conversations/{id}/workflows', 200, { token: member, params: { id: conversation_id } });
+    expect(listed).toMatchObject({ workflows: [{ workflow_id: `interaction:oapi-${suffix}:a_sales` }] });
+    await call('get', '/api/conversations/{id}/workflows', 403, { token: member, params: { id: 'd:u_wang:u_zhang' } });
+    await call('get', '/api/conversations/{id}/workflows', 400, { token: member, params: { id: 'nonsense' } });
+    await call('get', '/api/workflows/{id}', 200, { token: member, params: { id: `interaction:oapi-${suffix}:a_sales` } });
+    await call('get', '/api/workflows/{id}', 404, { token: member, params: { id: 'interaction:none:a_sales' } });
+    await call('get', '/api/workflows/{id}', 401, { params: { id: 'interaction:none:a_sales' } });
+
+    const callback = { interaction_id: 'interaction:x:a_sales#0', agent_id: 'a_sales', reply: { text: 'hi' } };
+    await call('post', '/api/agents/callback', 401, { body: callback });
+    await call('post', '/api/agents/callback', 400, { body: { ...callback, reply: {} } });
+
+    const steps = [{ agent_id: 'a_sales' }];
+    expect(await adminOp('relay.save', 200, { relay_id: `r_${suffix}`, name: 'Relay', steps })).toMatchObject({ relay: { version: 1, created_by: 'u_wang' } });
+    await adminOp('relay.save', 404, { relay_id: `r_${suffix}`, name: 'Relay', steps: [{ agent_id: 'u_li' }] });
+    await adminOp('relay.save', 403, { relay_id: `r_${suffix}`, name: 'Relay', steps }, member);
+    expect(await adminOp('relay.list', 200, {})).toMatchObject({ relays: [{ relay_id: `r_${suffix}` }] });
+
+    const schedule = { schedule_id: `s_${suffix}`, agent_id: 'a_sales', conversation_id: 'g:g_sales', every: '1d', prompt: 'the brief' };
+    expect(await adminOp('schedule.create', 200, schedule)).toMatchObject({ schedule: { created_by: 'u_wang', paused: false } });
+    await adminOp('schedule.create', 409, schedule);
+    await adminOp('schedule.create', 400, { ...schedule, cron: '0 9 * * *' });
+    await adminOp('schedule.create', 404, { ...schedule, schedule_id: `s2_${suffix}`, agent_id: 'u_li' });
+    expect(await adminOp('schedule.pause', 200, { schedule_id: schedule.schedule_id, paused: true })).toMatchObject({ schedule: { paused: true } });
+    await adminOp('schedule.pause', 404, { schedule_id: `none_${suffix}`, paused: true });
+    expect(await adminOp('schedule.list', 200, {})).toMatchObject({ schedules: [{ schedule_id: schedule.schedule_id, paused: true }] });
+  });
+
   it('every path and method of the document was exercised', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.filter((k) => !exercised.has(k))).toEqual([]);

@@ -19,6 +19,8 @@ export interface Stack {
   logDir: string;
   /** Starts the Temporal worker (not every test needs one). */
   startWorker(): Promise<AppProcess>;
+  /** Kills the worker with `signal` and starts a new one (the demo agent keeps running). */
+  restartWorker(signal: NodeJS.Signals): Promise<void>;
   /** Kills the gateway with `signal` and starts it again on the same ports, data and secrets. */
   restartGateway(signal: NodeJS.Signals): Promise<void>;
   login(employeeId: string, password?: string): Promise<string>;
@@ -65,6 +67,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const m = models(db);
 
   const apps: AppProcess[] = [];
+  let currentWorker: AppProcess | undefined;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const startGateway = async () => {
     const gateway = startApp('gateway', tsx('gateway/main.ts'), env, logDir);
@@ -96,8 +99,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const agent = startApp('demo-agent', tsx('agents/demo/main.ts'), env, logDir);
       const worker = startApp('worker', tsx('activities/worker.ts'), env, logDir);
       apps.push(agent, worker);
+      currentWorker = worker;
       await waitFor('the demo agent', async () => (await fetch(`http://127.0.0.1:${agentPort}/`)).status === 404, agent);
       return worker;
+    },
+    async restartWorker(signal) {
+      const old = currentWorker;
+      if (!old) throw new Error('no worker to restart');
+      const exited = new Promise((resolve) => old.child.once('exit', resolve));
+      old.child.kill(signal);
+      await exited;
+      apps.splice(apps.indexOf(old), 1);
+      currentWorker = startApp('worker', tsx('activities/worker.ts'), env, logDir);
+      apps.push(currentWorker);
     },
     async login(employeeId, password = DEMO_PASSWORD) {
       const res = await fetch(`${httpUrl}/api/login`, {

@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AgentReply } from '../schemas/index.js';
 import { freePort } from '../scripts/servers/servers.js';
 import type { AppProcess } from '../scripts/processes.js';
 import { startWeb } from '../scripts/web.js';
@@ -8,18 +10,47 @@ import { DEMO_PASSWORD, startStack, type Stack } from './stack.js';
 /**
  * The web app in a real browser (Debian's Chromium, installed by `npm test`'s install step) against
  * a real gateway, worker and demo agent: sign in, chat with the AI sales assistant, see its
- * workflow, and receive a colleague's message live.
+ * workflow, receive a colleague's message live, have an agent's plan approved or rejected on the
+ * approvals page, and hand a chat to a human.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/mchat-chat.png';
 const AGENT_REPLY_MS = 20_000;
 
+/**
+ * A pricing agent of the test's own, so the approval flow does not depend on what the demo agents
+ * say: any discount needs Wang Fang's approval. It does not check signatures; the SDK's tests do.
+ */
+const PRICING = { id: 'a_pricing', name: 'Pricing Bot' };
+function pricingReply(text: string): AgentReply {
+  const discount = /discount (\d+)%/i.exec(text)?.[1];
+  if (!discount) return { text: 'Ask me for a discount, e.g. "discount 10%".' };
+  return {
+    text: `A ${discount}% discount needs approval; I have asked Wang Fang.`,
+    needs_approval: { approver: 'u_wang', summary: `${discount}% discount on SO-1001 for ACME` },
+  };
+}
+
+function startPricingAgent(port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      const { message } = JSON.parse(body) as { message: { body: { text?: string } } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pricingReply(message.body.text ?? '')));
+    });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
 describe('web app in a browser', () => {
   let stack: Stack | undefined;
   let web: AppProcess | undefined;
   let browser: Browser | undefined;
+  let pricingAgent: Server | undefined;
   let webUrl = '';
   let li: Page;
+  let wang: Page;
   const pageErrors: string[] = [];
 
   async function newPage(): Promise<Page> {
@@ -61,6 +92,26 @@ describe('web app in a browser', () => {
   }
 
   const message = (page: Page, text: string) => page.getByRole('main').getByRole('article').filter({ hasText: text });
+  const workflowCard = (page: Page, text: string | RegExp) => page.getByRole('complementary').getByRole('article').filter({ hasText: text });
+  const approvalsLink = (page: Page) => page.getByRole('banner').getByRole('link', { name: /^Approvals/ });
+  const approval = (page: Page, summary: string) => page.getByRole('main').getByRole('article').filter({ hasText: summary });
+
+  /** The admin creates the test's pricing agent, managed by Wang Fang, through the HTTP API. */
+  async function createPricingAgent(): Promise<void> {
+    const port = await freePort();
+    pricingAgent = await startPricingAgent(port);
+    const res = await fetch(`${stack!.httpUrl}/api/admin/agent.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await stack!.login('u_wang')}` },
+      body: JSON.stringify({
+        ...PRICING,
+        title: 'AI pricing assistant',
+        manager_id: 'u_wang',
+        agent_profile: { model_type: 'rules', webhook_endpoint: `http://127.0.0.1:${port}/`, response_timeout: 5_000 },
+      }),
+    });
+    if (!res.ok) throw new Error(`agent.create: ${res.status} ${await res.text()}`);
+  }
 
   beforeAll(async () => {
     stack = await startStack({ worker: true });
@@ -72,10 +123,12 @@ describe('web app in a browser', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+    await createPricingAgent();
   });
 
   afterAll(async () => {
     await browser?.close();
+    pricingAgent?.close();
     await web?.stop();
     await stack?.stop();
   });
@@ -135,6 +188,68 @@ describe('web app in a browser', () => {
     expect(await zhang.evaluate(() => (globalThis as { e2eMark?: string }).e2eMark)).toBe('same page');
     expect(zhang.url()).toBe(`${webUrl}/chat`);
     await zhang.context().close();
+  });
+
+  test('an agent’s plan waits in the workflow panel, naming the approver, while Wang Fang’s badge counts it', async () => {
+    wang = await signedIn('u_wang', 'Wang Fang');
+    await openDirect(li, PRICING.id, PRICING.name);
+    await send(li, 'discount 15% for SO-1001');
+
+    const card = workflowCard(li, /waiting/i);
+    await card.getByText('Awaiting approval by Wang Fang').waitFor({ timeout: AGENT_REPLY_MS });
+    await card.getByText('waiting for approval by u_wang').waitFor();
+    await card.getByRole('list', { name: 'Agents asked' }).getByText(PRICING.name).waitFor();
+    await card.getByRole('list', { name: 'Agents asked' }).getByText('answered').waitFor();
+
+    // Live: Wang Fang's page was open before the task existed.
+    await approvalsLink(wang).filter({ hasText: '1' }).waitFor();
+    expect(await approvalsLink(wang).getAttribute('aria-current')).toBeNull();
+  });
+
+  test('Wang Fang approves it on /approvals with a comment; the badge clears and the workflow completes', async () => {
+    await approvalsLink(wang).click();
+    await wang.waitForURL(`${webUrl}/approvals`);
+    await wang.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
+    // Navigating inside the app keeps the connection.
+    await wang.getByRole('status').filter({ hasText: /^Connected$/ }).waitFor();
+
+    const task = approval(wang, '15% discount on SO-1001 for ACME');
+    await task.getByText(`${PRICING.name} for Li Lei`).waitFor();
+    await task.getByLabel('Comment (optional)').fill('Fine for a three-year contract.');
+    await task.getByRole('button', { name: 'Approve' }).click();
+
+    await task.getByRole('status').filter({ hasText: 'Approved by you.' }).waitFor();
+    await task.getByText('Fine for a three-year contract.').waitFor();
+    await expect.poll(() => approvalsLink(wang).textContent()).toMatch(/^\s*Approvals\s*$/);
+    await wang.getByText('Nothing is waiting for your approval.').waitFor();
+
+    const done = workflowCard(li, /completed/i).filter({ hasText: 'done' });
+    await done.waitFor({ timeout: AGENT_REPLY_MS });
+    expect(await done.getByText(/Awaiting approval/).count()).toBe(0);
+  });
+
+  test('a new task turns up on the open approvals page live, and a rejection reaches the asker’s panel', async () => {
+    await send(li, 'discount 40% for SO-1001');
+    const task = approval(wang, '40% discount on SO-1001 for ACME');
+    await task.getByRole('button', { name: 'Reject' }).click({ timeout: AGENT_REPLY_MS });
+    await task.getByRole('status').filter({ hasText: 'Rejected by you.' }).waitFor();
+    await workflowCard(li, 'rejected by u_wang').waitFor({ timeout: AGENT_REPLY_MS });
+  });
+
+  test('Li Lei hands the pricing chat to a human, sees who has it, and releases it', async () => {
+    const main = li.getByRole('main');
+    await main.getByText('Hand off to a human').click();
+    await main.getByLabel('Reason (optional)').fill('the customer wants to negotiate');
+    await main.getByRole('button', { name: 'Ask for a human colleague' }).click();
+
+    const banner = main.getByRole('status').filter({ hasText: 'Wang Fang is handling this conversation' });
+    await banner.waitFor({ timeout: AGENT_REPLY_MS });
+    await banner.getByText('the customer wants to negotiate').waitFor();
+    await banner.getByRole('button', { name: 'Release to the agents' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await main.getByText('Hand off to a human').waitFor();
+    await li.context().close();
+    await wang.context().close();
   });
 
   test('no uncaught errors in the pages', () => {

@@ -1,62 +1,339 @@
-import { ApplicationFailure, proxyActivities, setHandler, defineQuery, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/activities.js';
+import {
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, sleep,
+  uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, AgentInfo, DecisionInput, HandoffInput, LoadedInteraction, Prompt } from '../activities/activities.js';
+import { interactionId, MAX_RELAY_HOPS, type Hop, type Relay, type Task, type WorkflowRun, type WorkflowStatus } from '../schemas/agents.js';
+import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
 
 export interface InteractionInput {
   agent_id: string;
   msg_id: string;
+  /** A named relay to follow, its version pinned by whoever started the workflow. */
+  relay?: { relay_id: string; version: number };
 }
 
-export type InteractionStep = 'context' | 'calling_agent' | 'posting_reply' | 'done' | 'failed';
+/** What a schedule asks, and of whom (see gateway/admin/schedules.ts). */
+export interface ScheduledInput {
+  schedule_id: string;
+  agent_id: string;
+  conversation_id: string;
+  prompt: string;
+  created_by: string;
+}
 
-export interface InteractionState {
-  step: InteractionStep;
+export interface HandoffWorkflowInput {
+  conversation_id: string;
+  agent_id: string;
+  requested_by: string;
+  asker_id: string;
+  reason: string;
+  msg_id?: string;
+}
+
+/** What the `state` query answers: the workflow's visible state, as the web app shows it. */
+export interface LiveState {
+  status: WorkflowStatus;
+  step: string;
+  hops: Hop[];
+  pending_task?: Task;
   error?: string;
 }
 
-export const stateQuery = defineQuery<InteractionState>('state');
+/** An agent's asynchronous answer to one hop (from `POST /api/agents/callback`). */
+export interface CallbackSignal {
+  hop: number;
+  agent_id: string;
+  reply: AgentReply;
+}
 
-const { loadInteraction, reportWorkflow, postAgentMessage } = proxyActivities<Activities>({
+export const stateQuery = defineQuery<LiveState>('state');
+export const agentReplySignal = defineSignal<[CallbackSignal]>('agentReply');
+/** Approve or reject the pending task; the validator lets only its approver decide, once. */
+export const decideUpdate = defineUpdate<Task, [DecisionInput]>('decide');
+
+const io = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '500 milliseconds' },
+  retry: { maximumAttempts: 10, initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
+/** The state the `state` query answers, registered first thing so it can be asked at any time. */
+function liveState(): LiveState {
+  const live: LiveState = { status: 'running', step: 'starting', hops: [] };
+  setHandler(stateQuery, () => live);
+  return live;
+}
+
+/** What went wrong, in words for the state and the mirror. */
+function reasonOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
 /**
- * One agent answering one message: gather the context, call the agent's webhook, post its reply
- * into the conversation. An agent that fails leaves a visible notice instead of silence.
+ * Keeps the visible state (the `state` query, the WorkflowRun document and the `workflow` event)
+ * in one place, so the three never disagree.
  */
-export async function agentInteraction(input: InteractionInput): Promise<InteractionState> {
-  const state: InteractionState = { step: 'context' };
-  setHandler(stateQuery, () => state);
-  const { workflowId } = workflowInfo();
+class Visible {
+  private readonly startedAt = Date.now();
 
-  const ctx = await loadInteraction({ ...input, interaction_id: workflowId });
-  const report = (status: 'running' | 'completed' | 'failed') =>
-    reportWorkflow({ workflow_id: workflowId, conversation_id: ctx.conversation_id, status, step: state.step });
-  await report('running');
+  constructor(
+    private readonly base: Pick<WorkflowRun, 'workflow_id' | 'kind' | 'conversation_id' | 'msg_id' | 'started_by' | 'relay'>,
+    readonly live: LiveState,
+  ) {}
 
-  state.step = 'calling_agent';
-  // The webhook's own timeout and retry policy depend on the agent, so this proxy is built per call.
-  const { callAgent } = proxyActivities<Activities>({
-    startToCloseTimeout: ctx.response_timeout_ms,
-    retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: ['AgentRejected', 'BadAgentReply'] },
-  });
-  try {
-    const reply = await callAgent({ agent_id: input.agent_id, request: ctx.request });
-    state.step = 'posting_reply';
-    await postAgentMessage({ agent_id: input.agent_id, conversation_id: ctx.conversation_id, workflow_id: workflowId, reply });
-    state.step = 'done';
-    await report('completed');
-  } catch (err) {
-    state.error = err instanceof ApplicationFailure || err instanceof Error ? err.message : String(err);
-    state.step = 'failed';
-    await postAgentMessage({
-      agent_id: input.agent_id,
-      conversation_id: ctx.conversation_id,
-      workflow_id: workflowId,
-      reply: { text: `${ctx.agent_name} is unavailable right now; please try again later.` },
-      system: true,
+  async report(status: WorkflowStatus, step: string, error?: string): Promise<void> {
+    Object.assign(this.live, { status, step, ...(error ? { error } : {}) });
+    const { pending_task, ...rest } = this.live;
+    await io.reportWorkflow({
+      ...this.base,
+      ...rest,
+      ...(pending_task ? { pending_task_id: pending_task.task_id } : {}),
+      started_at: this.startedAt,
+      updated_at: Date.now(),
     });
-    await report('failed');
   }
-  return state;
+}
+
+type HopOutcome = { ok: true; reply: AgentReply } | { ok: false; error: string };
+
+/**
+ * One message answered by one agent or a chain of them: gather the context, call each agent (its
+ * webhook, or its later callback), post each answer, wait for an approver when an answer needs
+ * one, hand the conversation to a human when asked. Every failure leaves a message in the chat.
+ */
+export async function agentInteraction(input: InteractionInput): Promise<LiveState> {
+  return interact(input, 'interaction');
+}
+
+/** Started by an admin's Temporal Schedule: the agent answers the prompt as if its author asked. */
+export async function scheduledPush(input: ScheduledInput): Promise<LiveState> {
+  return interact({ agent_id: input.agent_id, prompt: { conversation_id: input.conversation_id, text: input.prompt, by: input.created_by } }, 'scheduled');
+}
+
+async function interact(input: Omit<InteractionInput, 'msg_id'> & { msg_id?: string; prompt?: Prompt }, kind: 'interaction' | 'scheduled'): Promise<LiveState> {
+  const { workflowId } = workflowInfo();
+  const live = liveState();
+  const callbacks = new Map<number, CallbackSignal>();
+  let awaiting: { hop: number; agent_id: string } | undefined;
+  setHandler(agentReplySignal, (cb) => {
+    // Only the agent of the hop being waited for, once: a late or forged-hop callback is ignored.
+    if (awaiting && cb.hop === awaiting.hop && cb.agent_id === awaiting.agent_id && !callbacks.has(cb.hop)) callbacks.set(cb.hop, cb);
+  });
+
+  const ctx = await io.loadInteraction({ ...input, interaction_id: workflowId });
+  const visible = new Visible({
+    workflow_id: workflowId, kind, conversation_id: ctx.conversation_id, ...(input.msg_id ? { msg_id: input.msg_id } : {}),
+    started_by: ctx.asker_id, ...(ctx.relay ? { relay: { relay_id: ctx.relay.relay_id, version: ctx.relay.version } } : {}),
+  }, live);
+  if (ctx.handoff_active) {
+    await visible.report('completed', 'the conversation is with a human colleague');
+    return visible.live;
+  }
+  const approvals = new Approvals(visible, ctx, workflowId);
+
+  let agent: AgentInfo = ctx.agent;
+  let notes: string[] = [];
+  let stepIndex = 0;
+  for (let hop = 0; ; hop++) {
+    if (hop >= MAX_RELAY_HOPS) {
+      await post(ctx, workflowId, `limit:${hop}`, agent.id, `This request has passed through ${MAX_RELAY_HOPS} agents; I'll stop here so it does not go round in circles. Please ask a colleague to take it from here.`, true);
+      await visible.report('completed', `stopped after ${MAX_RELAY_HOPS} hops`);
+      return visible.live;
+    }
+    const outcome = await callHop(ctx, visible, agent, hop, notes, callbacks, (a) => (awaiting = a));
+    if (!outcome.ok) {
+      await post(ctx, workflowId, `unavailable:${hop}`, agent.id, `${agent.name} is unavailable right now; please try again later.`, true);
+      await visible.report('failed', `${agent.id} unavailable`, outcome.error);
+      return visible.live;
+    }
+    const { reply } = outcome;
+    if (reply.text || reply.card) {
+      const posted = await io.postMessage({
+        from: agent.id, conversation_id: ctx.conversation_id, workflow_id: workflowId, key: `reply:${hop}`,
+        text: reply.text, card: reply.card, agent_output: true,
+      });
+      visible.live.hops[hop]!.reply_msg_id = posted.msg_id;
+    }
+    if (reply.handoff) {
+      await handOff(visible, { conversation_id: ctx.conversation_id, agent_id: agent.id, requested_by: agent.id, asker_id: ctx.asker_id, reason: reply.handoff.reason, workflow_id: workflowId });
+      return visible.live;
+    }
+    if (reply.needs_approval && !(await approvals.run(agent.id, hop, reply.needs_approval))) return visible.live;
+
+    const next = ctx.relay ? nextRelayStep(ctx.relay, stepIndex + 1, reply) : reply.next_agent && { agent_id: reply.next_agent, index: 0 };
+    if (!next) break;
+    stepIndex = next.index;
+    notes = [...notes, `${agent.id}: ${reply.text ?? reply.card?.title ?? ''}`];
+    const described = await io.describeAgent(next.agent_id);
+    if (!described) {
+      await post(ctx, workflowId, `unknown:${hop}`, agent.id, `I wanted to pass this on to "${next.agent_id}", but no such agent is available.`, true);
+      await visible.report('failed', `no agent ${next.agent_id}`, `no active agent "${next.agent_id}"`);
+      return visible.live;
+    }
+    agent = described;
+  }
+  await visible.report('completed', 'done');
+  return visible.live;
+}
+
+/** The first step at or after `from` whose condition the answer meets. */
+function nextRelayStep(relay: Relay, from: number, reply: AgentReply): { agent_id: string; index: number } | undefined {
+  const text = (reply.text ?? '').toLowerCase();
+  for (let i = from; i < relay.steps.length; i++) {
+    const step = relay.steps[i]!;
+    if (!step.when || text.includes(step.when.contains.toLowerCase())) return { agent_id: step.agent_id, index: i };
+  }
+  return undefined;
+}
+
+function post(ctx: LoadedInteraction, workflowId: string, key: string, from: string, text: string, system = false, mentions: string[] = []) {
+  return io.postMessage({ from, conversation_id: ctx.conversation_id, workflow_id: workflowId, key, text, system, mentions });
+}
+
+/**
+ * One agent's turn: wait for a slot under its rate limit (telling the chat once), call its
+ * webhook, and if it answered 202, wait for its callback within its response timeout.
+ */
+async function callHop(
+  ctx: LoadedInteraction, visible: Visible, agent: AgentInfo, hop: number, notes: string[],
+  callbacks: Map<number, CallbackSignal>, setAwaiting: (a: { hop: number; agent_id: string } | undefined) => void,
+): Promise<HopOutcome> {
+  const { workflowId } = workflowInfo();
+  const record: Hop = { hop, agent_id: agent.id, status: 'calling', started_at: Date.now() };
+  visible.live.hops.push(record);
+  const finish = (status: Hop['status'], error?: string) => Object.assign(record, { status, finished_at: Date.now(), ...(error ? { error } : {}) });
+  await visible.report('running', `calling ${agent.id}`);
+
+  for (let told = false; ; told = true) {
+    const slot = await io.takeAgentSlot(agent.id);
+    if (slot.ok) break;
+    if (!told) await post(ctx, workflowId, `busy:${hop}`, agent.id, `${agent.name} is busy; your request is queued and will be answered shortly.`, true);
+    await sleep(slot.retryAfterMs);
+  }
+
+  const request: AgentRequest = {
+    ...ctx.request,
+    interaction_id: interactionId(workflowId, hop),
+    agent_id: agent.id,
+    ...(hop > 0 ? { relay: { hop, from_agent: visible.live.hops[hop - 1]!.agent_id, notes: notes.join('\n') } } : {}),
+  };
+  // The agent's own timeout bounds each attempt; three attempts at most, so a worker that dies
+  // mid-call is retried on another while a dead agent is reported within a few timeouts.
+  const { callAgent } = proxyActivities<Activities>({
+    startToCloseTimeout: agent.response_timeout_ms,
+    scheduleToCloseTimeout: agent.response_timeout_ms * 3,
+    retry: { maximumAttempts: 3, initialInterval: '200 milliseconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['AgentRejected', 'BadAgentReply'] },
+  });
+  // Open to a callback before calling: an agent may post it before its 202 has reached us.
+  setAwaiting({ hop, agent_id: agent.id });
+  let answer: Awaited<ReturnType<Activities['callAgent']>>;
+  try {
+    answer = await callAgent({ agent_id: agent.id, request });
+  } catch (err) {
+    setAwaiting(undefined);
+    finish('failed', reasonOf(err));
+    return { ok: false, error: reasonOf(err) };
+  }
+  if (answer.kind === 'reply') {
+    setAwaiting(undefined);
+    finish('answered');
+    return { ok: true, reply: answer.reply };
+  }
+
+  await visible.report('waiting', `waiting for ${agent.id} to answer`);
+  const answered = await condition(() => callbacks.has(hop), agent.response_timeout_ms);
+  setAwaiting(undefined);
+  if (!answered) {
+    finish('failed', `no callback within ${agent.response_timeout_ms} ms`);
+    return { ok: false, error: record.error! };
+  }
+  finish('answered');
+  await visible.report('running', `${agent.id} answered`);
+  return { ok: true, reply: callbacks.get(hop)!.reply };
+}
+
+/**
+ * Human approval of an agent's plan: a task for the approver, a wait for their decision (the
+ * `decide` update) or the timeout, which escalates to the approver's manager and waits again.
+ */
+class Approvals {
+  private decision: DecisionInput | undefined;
+  private recorded: Task | undefined;
+
+  constructor(private readonly visible: Visible, private readonly ctx: LoadedInteraction, private readonly workflowId: string) {
+    setHandler(decideUpdate, async (d) => {
+      this.decision = d;
+      await condition(() => this.recorded?.task_id === d.task_id);
+      return this.recorded!;
+    }, {
+      validator: (d) => {
+        const task = this.visible.live.pending_task;
+        if (!task || task.task_id !== d.task_id || this.decision?.task_id === d.task_id) throw new Error('E_CONFLICT: this task is not waiting for a decision');
+        if (d.by !== task.approver_id) throw new Error(`E_FORBIDDEN: only ${task.approver_id} may decide this task`);
+      },
+    });
+  }
+
+  /** True when approved; otherwise the outcome is already in the chat and the state. */
+  async run(agentId: string, hop: number, ask: { approver: string; summary: string }): Promise<boolean> {
+    let task: Task | null;
+    try {
+      task = await io.openTask({
+        task_id: `t-${uuid4()}`, workflow_id: this.workflowId, conversation_id: this.ctx.conversation_id,
+        approver_id: ask.approver, requested_by: agentId, asker_id: this.ctx.asker_id, summary: ask.summary,
+      });
+    } catch (err) {
+      await post(this.ctx, this.workflowId, `approval-failed:${hop}`, agentId, `This needs an approval, but it cannot be asked: ${reasonOf(err)}`, true);
+      await this.visible.report('failed', 'approval could not be asked', reasonOf(err));
+      return false;
+    }
+    while (task) {
+      this.visible.live.pending_task = task;
+      await this.visible.report('waiting', `waiting for approval by ${task.approver_id}`);
+      await io.announceTask(task);
+      const current: Task = task;
+      const decided = await condition(() => this.decision?.task_id === current.task_id, Math.max(1, current.due_at - Date.now()));
+      if (decided) {
+        this.recorded = await io.decideTask({ task: current, decision: this.decision! });
+        this.visible.live.pending_task = undefined;
+        const approved = this.recorded.state === 'approved';
+        if (!approved) await this.visible.report('completed', `rejected by ${current.approver_id}`);
+        else await this.visible.report('running', `approved by ${current.approver_id}`);
+        return approved;
+      }
+      // Decisions for the old task are refused from here on, before the escalation is written.
+      this.visible.live.pending_task = undefined;
+      task = await io.escalateTask({ task: current, task_id: `t-${uuid4()}` });
+    }
+    await this.visible.report('failed', 'approval timed out', 'no approver left to escalate to');
+    return false;
+  }
+}
+
+/** Hands the conversation to a human colleague; agents stay quiet in it until it is released. */
+async function handOff(visible: Visible, input: HandoffInput): Promise<void> {
+  await visible.report('running', 'handing over to a human');
+  try {
+    const handoff = await io.openHandoff(input);
+    await visible.report('completed', `handed over to ${handoff.human_id}`);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'NoHuman')) throw err;
+    await io.postMessage({
+      from: input.agent_id, conversation_id: input.conversation_id, workflow_id: input.workflow_id, key: 'handoff-failed',
+      text: 'Sorry, no colleague is available to take over right now; please try again later.', system: true,
+    });
+    await visible.report('failed', 'no human to hand over to', reasonOf(err));
+  }
+}
+
+/** A person asked for a human (the hand-off command or `handoff.request`). */
+export async function humanHandoff(input: HandoffWorkflowInput): Promise<LiveState> {
+  const { workflowId } = workflowInfo();
+  const visible = new Visible({
+    workflow_id: workflowId, kind: 'handoff', conversation_id: input.conversation_id, started_by: input.requested_by,
+    ...(input.msg_id ? { msg_id: input.msg_id } : {}),
+  }, liveState());
+  await handOff(visible, { ...input, workflow_id: workflowId });
+  return visible.live;
 }

@@ -7,6 +7,7 @@ import { hashPassword } from '../../lib/auth.js';
 import type { Models } from '../../lib/db.js';
 import { OpError } from '../errors.js';
 import type { OrgAnnouncer } from './effects.js';
+import type { ScheduleControl } from './schedules.js';
 import { wouldCycle } from './org.js';
 
 export interface AdminContext {
@@ -15,6 +16,10 @@ export interface AdminContext {
   /** Production refuses agents whose webhook is not HTTPS or does not answer. */
   production: boolean;
   maxGroupSize: number;
+  /** Called after an op changed an agent, so routing sees it at once (see gateway/agents.ts). */
+  onAgentsChanged?: () => Promise<void>;
+  /** Temporal Schedules of proactive agents; absent, the schedule ops answer E_UNAVAILABLE. */
+  schedules?: ScheduleControl;
 }
 
 function checkGroupSize(ctx: AdminContext, size: number): void {
@@ -78,7 +83,10 @@ async function checkWebhook(ctx: AdminContext, endpoint: string): Promise<void> 
 
 const profile = (e: Employee) => publicProfile(e);
 
-export const adminHandlers: { [O in Exclude<AdminOpName, 'admin.import' | 'admin.audit.query' | 'admin.audit.export'>]: Handler<O> } = {
+/** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
+type OrganisationOp = Exclude<AdminOpName, 'admin.import' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
+
+export const adminHandlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.employee.create'(ctx, { password, ...p }) {
     await unused(ctx.m, p.id);
     await department(ctx.m, p.department_id, 'payload.department_id');

@@ -4,15 +4,26 @@ import type { Caller } from '../context.js';
 import { OpError, toErrorBody } from '../errors.js';
 import { importOrganisation } from './import.js';
 import { adminHandlers, type AdminContext, type Outcome } from './ops.js';
+import { listRelays, saveRelay } from './relays.js';
+import { createSchedule, listSchedules, pauseSchedule } from './schedules.js';
 
 export type Via = AuditEntry['via'];
 
-// Ops outside ops.ts: reading the audit log (itself audited: who looked matters) and the import.
-const READS: Partial<Record<AdminOpName, (c: AdminContext, p: never) => Promise<Outcome>>> = {
+// Ops outside ops.ts: reading the audit log (itself audited: who looked matters), the import,
+// named relays and schedules (which record who made them).
+const OUTSIDE_OPS: Partial<Record<AdminOpName, (c: AdminContext, p: never, actor: Caller) => Promise<Outcome>>> = {
   'admin.audit.query': queryAudit,
   'admin.audit.export': exportAudit,
   'admin.import': importOrganisation,
+  'admin.relay.save': saveRelay,
+  'admin.relay.list': listRelays,
+  'admin.schedule.create': createSchedule,
+  'admin.schedule.pause': pauseSchedule,
+  'admin.schedule.list': listSchedules,
 };
+
+/** Ops after which the gateway's routing snapshot of active agents is stale. */
+const AGENT_CHANGES = new Set<string>(['admin.agent.create', 'admin.agent.update', 'admin.employee.disable']);
 
 function auditFilter(p: AdminPayload<'admin.audit.export'> | AdminPayload<'admin.audit.query'>): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
@@ -67,8 +78,10 @@ export async function runAdmin(ctx: AdminContext, actor: Caller, op: string, pay
       const { message, field } = schemaError(parsed.error, 'payload');
       throw new OpError('E_SCHEMA', message, field);
     }
-    const handler = (READS[op] ?? adminHandlers[op as keyof typeof adminHandlers]) as (c: AdminContext, p: unknown) => Promise<Outcome>;
-    const outcome = await handler(ctx, parsed.data);
+    const handler = (OUTSIDE_OPS[op] ?? adminHandlers[op as keyof typeof adminHandlers]) as (c: AdminContext, p: unknown, a: Caller) => Promise<Outcome>;
+    const outcome = await handler(ctx, parsed.data, actor);
+    // Before answering, so the admin's next message already reaches the new agent.
+    if (AGENT_CHANGES.has(op)) await ctx.onAgentsChanged?.();
     Object.assign(entry, { ok: !outcome.refusal, target: outcome.target, before: outcome.before, after: outcome.after });
     if (outcome.refusal) entry.error = outcome.refusal;
     await ctx.m.Audit.create(entry);
@@ -81,6 +94,7 @@ export async function runAdmin(ctx: AdminContext, actor: Caller, op: string, pay
 }
 
 function targetOf(payload: unknown): string | null {
-  const id = (payload as { id?: unknown } | null)?.id;
+  const p = payload as { id?: unknown; relay_id?: unknown; schedule_id?: unknown } | null;
+  const id = p?.id ?? p?.relay_id ?? p?.schedule_id;
   return typeof id === 'string' ? id.slice(0, 140) : null;
 }

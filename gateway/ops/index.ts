@@ -1,5 +1,6 @@
 import type { OpName, OpPayload } from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
+import * as agents from './agents.js';
 import * as directory from './directory.js';
 import * as groups from './groups.js';
 import * as messages from './messages.js';
@@ -25,4 +26,11 @@ export const handlers: { [O in OpName]: Handler<O> } = {
   'group.leave': groups.leave,
   'group.dissolve': groups.dissolve,
   'profile.update': directory.updateProfile,
+  'agent.capabilities': agents.capabilities,
+  'task.list': agents.listTasks,
+  'task.decide': (ctx, caller, p) => agents.decideTask(ctx, caller, p, 'mqtt'),
+  'workflow.list': agents.listWorkflows,
+  'workflow.get': agents.getWorkflow,
+  'handoff.request': agents.requestHandoff,
+  'handoff.release': agents.releaseHandoff,
 };

@@ -9,12 +9,16 @@ import {
   topics,
   type ConversationSummary,
   type ErrorBody,
+  type Handoff,
   type Message,
   type OpName,
   type PublicProfile,
+  type Task,
+  type WorkflowRun,
   type opPayloads,
 } from '../../../schemas/index.js';
 import { randomHex } from './ids.js';
+import type { WorkflowDoc } from './workflows.js';
 
 /** What the gateway answers to each op this app uses. */
 export interface OpResults {
@@ -25,6 +29,12 @@ export interface OpResults {
   'msg.send': { msg_id: string; conversation_id: string; seq: number; ts: number };
   'employee.get': { employee: PublicProfile };
   'employee.search': { employees: PublicProfile[] };
+  'workflow.list': { workflows: WorkflowRun[] };
+  'workflow.get': { workflow: WorkflowDoc };
+  'task.list': { tasks: Task[] };
+  'task.decide': { task: Task };
+  'handoff.request': { handoff: Handoff };
+  'handoff.release': { handoff: Handoff };
 }
 export type Op = keyof OpResults & OpName;
 /** The payload as the caller writes it: fields with a default in the schema may be left out. */
@@ -228,7 +238,7 @@ export class MchatClient {
       const res = ResponseEnvelope.safeParse(json);
       if (res.success) this.#settle(res.data.seq_id, res.data.ok ? { result: res.data.result } : res.data.error);
     } else if (t?.kind === 'inbox' || t?.kind === 'group') {
-      // Event types this app does not show yet (task, handoff) fail the schema and are skipped.
+      // Events of a newer protocol than this app knows fail the schema and are skipped.
       const event = Event.safeParse(json);
       if (event.success) this.#onEvent(event.data);
     }

@@ -1,8 +1,8 @@
 import { redirect } from '@sveltejs/kit';
 import { env } from '$env/dynamic/public';
-import type { PageServerLoad } from './$types';
+import type { LayoutServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals }) => {
+export const load: LayoutServerLoad = ({ locals }) => {
   if (!locals.session) redirect(303, '/login');
   // The browser connects to the broker itself, so it needs the token the cookie keeps from scripts.
   return {
