@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { AgentReply } from '../schemas/index.js';
+import { ulid } from 'ulid';
+import type { AgentReply, Message } from '../schemas/index.js';
 import { freePort } from '../scripts/servers/servers.js';
 import type { AppProcess } from '../scripts/processes.js';
 import { startWeb } from '../scripts/web.js';
 import { DEMO_PASSWORD, startStack, type Stack } from './stack.js';
+import { TestClient } from './client.js';
 
 /**
  * The web app in a real browser (Debian's Chromium, installed by `npm test`'s install step) against
@@ -250,6 +252,33 @@ describe('web app in a browser', () => {
     await main.getByText('Hand off to a human').waitFor();
     await li.context().close();
     await wang.context().close();
+  });
+
+  test('attachment links in messages open on the app’s own origin; a tampered link is refused', async () => {
+    const bytes = Buffer.from('quarterly figures\n'.repeat(100));
+    const token = await stack!.login('u_li');
+    const up = await fetch(`${stack!.httpUrl}/api/files?name=q3.txt`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: bytes,
+    });
+    const file = (await up.json()) as { object_id: string; name: string; size: number; type: string; sha256: string };
+    const client = await TestClient.connect(stack!.mqttUrl, 'u_li', token, 'files');
+    try {
+      const sent = await client.ok<{ conversation_id: string; seq: number }>('msg.send', {
+        to: { direct: 'u_zhang' }, client_msg_id: ulid(), body: { text: 'figures', attachments: [file] },
+      });
+      const { messages } = await client.ok<{ messages: Message[] }>('msg.history', { conversation_id: sent.conversation_id, after_seq: sent.seq - 1, limit: 1 });
+      const url = messages[0]!.body.attachments[0]!.url!;
+      expect(url).toMatch(/^\/api\/files\//);
+      const res = await fetch(`${webUrl}${url}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(res.headers.get('content-disposition')).toContain('q3.txt');
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+      const tampered = url.replace(/exp=(\d+)/, (_, exp: string) => `exp=${Number(exp) + 60}`);
+      expect((await fetch(`${webUrl}${tampered}`)).status).toBe(403);
+    } finally {
+      await client.close();
+    }
   });
 
   test('no uncaught errors in the pages', () => {

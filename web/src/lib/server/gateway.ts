@@ -46,3 +46,22 @@ export function login(employee_id: string, password: string): Promise<Reply<Logi
 export function me(token: string): Promise<Reply<{ employee: PublicProfile }>> {
   return call('/api/me', { headers: { authorization: `Bearer ${token}` } });
 }
+
+/** Headers of a file download worth passing on to the browser as they are. */
+const FILE_HEADERS = ['content-type', 'content-length', 'content-disposition', 'cache-control', 'x-content-type-options', 'content-security-policy'];
+
+/** Streams a file from the gateway's signed link; its refusals (403, 404) pass through unchanged. */
+export async function fileFromGateway(objectId: string, search: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(`/api/files/${encodeURIComponent(objectId)}${search}`, gatewayUrl()), { signal: AbortSignal.timeout(30_000) });
+  } catch {
+    return new Response('The MChat gateway cannot be reached. Try again shortly.', { status: 503 });
+  }
+  const headers = new Headers();
+  for (const name of FILE_HEADERS) {
+    const value = res.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return new Response(res.body, { status: res.status, headers });
+}
