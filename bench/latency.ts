@@ -138,13 +138,15 @@ export async function runLatency(stack: BenchStack, opts: LatencyOptions): Promi
     await broker.stop();
   }
 
-  // The gateway: each phase on an empty message store with fresh connections; a phase that left
-  // requests unanswered (a backlog) gets a new gateway process, so it cannot slow the next one.
+  // The gateway: each phase on an empty message store with fresh connections, and employees of its
+  // own (see BenchStack.populate); a phase that left requests unanswered (a backlog) gets a new
+  // gateway process, so it cannot slow the next one.
   const gateway: PhaseResult[] = [];
   for (const [k, phase] of opts.phases.entries()) {
-    await stack.populate(ids);
-    const peers = await connectPeers(stack.mqttUrl, await employeeSpecs(ids, { token: stack.token }));
-    const pairs = pairsOf(ids, peers);
+    const phaseIds = benchIds(`lat${k}_`, opts.pairs * 2);
+    await stack.populate(phaseIds);
+    const peers = await connectPeers(stack.mqttUrl, await employeeSpecs(phaseIds, { token: stack.token }));
+    const pairs = pairsOf(phaseIds, peers);
     const result = await openLoop(pairs, phase.rate, phase.seconds, opts.drainMs, `g${k}-`, async (pair, _i, id) => {
       const res = await pair.sender.request('msg.send', { to: { direct: pair.recipientId }, client_msg_id: id, body: { text: 'bench' } });
       return res.ok ? undefined : res.error.code;

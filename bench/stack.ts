@@ -30,8 +30,9 @@ export interface BenchStack {
   token(employeeId: string): Promise<string>;
   /**
    * Replaces the organisation with exactly these members (and groups) and empties the message
-   * collections. The gateway reads the directory from the database on every request, so no restart
-   * is needed for it to see the change.
+   * collections, without restarting the gateway. The gateway caches employees and groups for a
+   * moment and remembers each conversation's last seq, so every call takes ids no earlier call of
+   * the run used: each benchmark (and latency phase) has a prefix of its own.
    */
   populate(ids: readonly string[], groups?: readonly { id: string; members: readonly string[] }[]): Promise<void>;
   /** Stops the gateway and starts a new one (fresh heap, no backlog) on new ports, same data. */

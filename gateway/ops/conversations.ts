@@ -1,5 +1,6 @@
 import { directConversationId, groupConversationId, parseConversationId, type Employee, type Group } from '../../schemas/index.js';
 import type { Models } from '../../lib/db.js';
+import { orgCache } from '../../lib/org-cache.js';
 import type { Caller } from '../context.js';
 import { OpError } from '../errors.js';
 
@@ -7,10 +8,13 @@ export type Access =
   | { kind: 'direct'; conversation_id: string; members: [string, string]; peer: Employee }
   | { kind: 'group'; conversation_id: string; group: Group };
 
-/** The conversation `caller` may write to and read from, or an OpError saying why not. */
+/**
+ * The conversation `caller` may write to and read from, or an OpError saying why not. Peers and
+ * groups come from a short-lived cache (lib/org-cache.ts): this runs for every message.
+ */
 export async function directAccess(m: Models, caller: Caller, peerId: string, field: string): Promise<Access> {
   if (peerId === caller.id) throw new OpError('E_SCHEMA', 'cannot send a direct message to yourself', field);
-  const peer = await m.Employee.findOne({ id: peerId }, { _id: 0 }).lean<Employee>();
+  const peer = await orgCache(m).employee(peerId);
   if (!peer) throw new OpError('E_NOT_FOUND', `no employee "${peerId}"`, field);
   if (peer.status !== 'active') throw new OpError('E_FORBIDDEN', `employee "${peerId}" is disabled`, field);
   const conversation_id = directConversationId(caller.id, peerId);
@@ -19,8 +23,8 @@ export async function directAccess(m: Models, caller: Caller, peerId: string, fi
 }
 
 export async function groupAccess(m: Models, caller: Caller, groupId: string, field: string): Promise<Access> {
-  const group = await m.Group.findOne({ id: groupId, dissolved: false }, { _id: 0 }).lean<Group>();
-  if (!group) throw new OpError('E_NOT_FOUND', `no group "${groupId}"`, field);
+  const group = await orgCache(m).group(groupId);
+  if (!group || group.dissolved) throw new OpError('E_NOT_FOUND', `no group "${groupId}"`, field);
   if (!group.members.includes(caller.id)) throw new OpError('E_FORBIDDEN', `not a member of group "${groupId}"`, field);
   return { kind: 'group', conversation_id: groupConversationId(groupId), group };
 }

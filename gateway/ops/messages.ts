@@ -3,7 +3,7 @@ import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { ownAttachments, withLinks } from '../media.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
-import { advanceCursor, unreadCounts, visible } from './reading.js';
+import { noteSent, unreadCounts, visible } from './reading.js';
 
 export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.send'>) {
   const access = 'direct' in p.to
@@ -24,8 +24,7 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
     client_msg_id: p.client_msg_id,
   });
   if (created) {
-    // Sending is reading: one's own messages never count as unread.
-    await advanceCursor(ctx.m, message.conversation_id, caller.id, message.seq);
+    noteSent(ctx.m, ctx.log, message.conversation_id, caller.id, message.seq);
     await deliver(ctx, access, message);
     // The message is stored and delivered: a dispatch failure must not turn that into an error.
     await ctx.agents.dispatch(message).catch((err: unknown) =>

@@ -1,5 +1,7 @@
 import { conversationTopics, parseConversationId, type Message, type OpPayload } from '../../schemas/index.js';
-import type { Models } from '../../lib/db.js';
+import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../lib/bulk.js';
+import { cursorKey, type Models } from '../../lib/db.js';
+import type { Logger } from '../../lib/logger.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { withLinks } from '../media.js';
@@ -10,18 +12,37 @@ export function visible(m: Message): Message {
   return m.recalled ? { ...m, body: { mentions: [], attachments: [] } } : m;
 }
 
-/** Moves the reader's cursor forward only: reading an older message changes nothing. */
-export async function advanceCursor(m: Models, conversationId: string, employeeId: string, seq: number): Promise<void> {
-  await m.ReadCursor.updateOne(
-    { conversation_id: conversationId, employee_id: employeeId },
-    { $max: { seq } },
-    { upsert: true },
-  );
+function cursorUpdate(conversationId: string, employeeId: string, seq: number): MaxUpdate {
+  const identity = { conversation_id: conversationId, employee_id: employeeId };
+  return { id: cursorKey(employeeId, conversationId), max: { seq }, onInsert: identity, legacy: identity };
 }
 
-async function lastSeq(m: Models, conversationId: string): Promise<number> {
-  const last = await m.Message.findOne({ conversation_id: conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
-  return last?.seq ?? 0;
+/** Moves the reader's cursor forward only: reading an older message changes nothing. */
+async function advanceCursor(m: Models, conversationId: string, employeeId: string, seq: number): Promise<void> {
+  await upsertMax(keyedCollection(m.ReadCursor), [cursorUpdate(conversationId, employeeId, seq)]);
+}
+
+/** How often, at most, one sender's cursor in one conversation is written for their own messages. */
+const SENT_CURSOR_GAP_MS = 1_000;
+const sentCursors = new WeakMap<Models, LazyMax>();
+
+/**
+ * Sending is reading: the sender's cursor moves to their message, but lazily (see LazyMax), as an
+ * update per message would scan the cursors on FerretDB. Unread counts never count one's own
+ * messages anyway; only what the sender had not read before, and read lists, lag: by a second, more
+ * while the database is busy.
+ */
+export function noteSent(m: Models, log: Logger, conversationId: string, employeeId: string, seq: number): void {
+  let cursors = sentCursors.get(m);
+  if (!cursors) sentCursors.set(m, (cursors = new LazyMax(keyedCollection(m.ReadCursor), SENT_CURSOR_GAP_MS, log)));
+  cursors.raise(cursorUpdate(conversationId, employeeId, seq));
+}
+
+/** Whether `seq` exists: known to this process when it stored the conversation's messages, else asked for. */
+async function seqExists(ctx: GatewayContext, conversationId: string, seq: number): Promise<boolean> {
+  if (seq <= (ctx.store.knownSeq(conversationId) ?? 0)) return true;
+  const last = await ctx.m.Message.findOne({ conversation_id: conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
+  return seq <= (last?.seq ?? 0);
 }
 
 /**
@@ -58,8 +79,7 @@ export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
 
 export async function read(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.read'>) {
   const access = await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
-  const last = await lastSeq(ctx.m, p.conversation_id);
-  if (p.seq > last) throw new OpError('E_SCHEMA', `seq ${p.seq} is after the last message (${last})`, 'payload.seq');
+  if (!(await seqExists(ctx, p.conversation_id, p.seq))) throw new OpError('E_SCHEMA', `seq ${p.seq} is after the last message`, 'payload.seq');
   await advanceCursor(ctx.m, p.conversation_id, caller.id, p.seq);
   await receipt(ctx, access, caller.id, p.seq);
   return { conversation_id: p.conversation_id, seq: p.seq };
