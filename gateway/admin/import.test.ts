@@ -65,6 +65,18 @@ const ORG = {
 };
 
 describe('importOrganisation (JSON)', () => {
+  it('imports more people than one credential command holds, over credentials an interrupted import left', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    await m.Credential.insertMany(ids.slice(0, 40).map((employee_id) => ({ employee_id, password_hash: 'left-behind' })));
+    const { report } = await run('json', { employees: ids.map((id) => ({ id, name: id.toUpperCase() })) }, false);
+    expect(report).toMatchObject({ ok: true, imported: true });
+    expect(await counts()).toMatchObject({ employees: 60, credentials: 60 });
+    for (const id of [ids[0]!, ids[39]!, ids[59]!]) {
+      const cred = await m.Credential.findOne({ employee_id: id }).lean();
+      expect(await verifyPassword(report.passwords![id]!, cred!.password_hash!)).toBe(true);
+    }
+  });
+
   it('dry run reports what would be created and writes nothing', async () => {
     const { report, after } = await run('json', ORG);
     expect(report).toMatchObject({

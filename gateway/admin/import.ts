@@ -205,16 +205,19 @@ export async function importOrganisation(ctx: AdminContext, p: AdminPayload<'adm
  * Departments parents first, then people with their credentials, then groups. FerretDB has no
  * transactions: a crash midway leaves a prefix, which a re-import of the same file skips.
  */
+const CREDENTIALS_PER_COMMAND = 25;
+
 async function write(ctx: AdminContext, departments: Department[], employees: Employee[], groups: Group[]): Promise<Record<string, string>> {
   const now = Date.now();
   const passwords = Object.fromEntries(employees.map((e) => [e.id, randomBytes(12).toString('base64url')]));
   // The slow hashing comes first, so the writes follow one another closely.
   const hashes = await mapLimit(employees, HASH_CONCURRENCY, (e) => hashPassword(passwords[e.id]!));
   if (departments.length) await ctx.m.Department.insertMany(parentsFirst(departments), { ordered: true });
-  // Upserts: a credential left behind by an interrupted import must not block the next one.
-  if (employees.length) {
-    await ctx.m.Credential.bulkWrite(employees.map((e, i) => ({
-      updateOne: { filter: { employee_id: e.id }, update: { $set: { password_hash: hashes[i]! } }, upsert: true },
+  // Upserts: a credential left behind by an interrupted import must not block the next one. In
+  // small commands: FerretDB 1.x hangs on one update command matching ~100 existing documents.
+  for (let i = 0; i < employees.length; i += CREDENTIALS_PER_COMMAND) {
+    await ctx.m.Credential.bulkWrite(employees.slice(i, i + CREDENTIALS_PER_COMMAND).map((e, k) => ({
+      updateOne: { filter: { employee_id: e.id }, update: { $set: { password_hash: hashes[i + k]! } }, upsert: true },
     })));
   }
   const people = employees.map((e) => ({ ...e, created_at: now }));
