@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { AGENTS_FULL, AGENTS_QUICK, runAgents } from './agents.js';
 import { CATCHUP_FULL, CATCHUP_QUICK, runCatchup } from './catchup.js';
 import { FANOUT_FULL, FANOUT_QUICK, runFanout } from './fanout.js';
 import { LATENCY_FULL, LATENCY_QUICK, runLatency } from './latency.js';
@@ -12,9 +13,10 @@ import { THROUGHPUT_FULL, THROUGHPUT_QUICK, runThroughput } from './throughput.j
 /**
  * `npm run bench [-- --quick] [-- --only latency,fanout]`: MChat's messaging benchmarks against a
  * real gateway process (embedded aedes) on real Redis and FerretDB, each figure next to a
- * standalone aedes doing the same with the same clients. Prints one table and the goals.
+ * standalone aedes doing the same with the same clients, and last the agent round trip through a
+ * Temporal dev server and a worker. Prints one table and the goals.
  */
-const NAMES = ['memory', 'latency', 'throughput', 'fanout', 'catchup'] as const;
+const NAMES = ['memory', 'latency', 'throughput', 'fanout', 'catchup', 'agents'] as const;
 type Name = (typeof NAMES)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Name[] } {
@@ -59,6 +61,7 @@ const sizes = {
   throughput: quick ? THROUGHPUT_QUICK : THROUGHPUT_FULL,
   fanout: quick ? FANOUT_QUICK : FANOUT_FULL,
   catchup: quick ? CATCHUP_QUICK : CATCHUP_FULL,
+  agents: quick ? AGENTS_QUICK : AGENTS_FULL,
 };
 const needed = Math.max(only.includes('memory') ? sizes.memory.clients : 0, only.includes('fanout') ? sizes.fanout.members : 0) + 200;
 if (openFilesLimit() < needed) {
@@ -83,6 +86,7 @@ try {
         throughput: () => runThroughput(stack, sizes.throughput),
         fanout: () => runFanout(stack, sizes.fanout),
         catchup: () => runCatchup(stack, sizes.catchup),
+        agents: () => runAgents(stack, sizes.agents),
       };
       results.push(await run[name]());
     } catch (err) {

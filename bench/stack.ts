@@ -8,7 +8,7 @@ import { hashPassword, Tokens } from '../lib/auth.js';
 import { connectDb, models, type Models } from '../lib/db.js';
 import { startApp, tsx, waitFor, type AppProcess } from '../scripts/processes.js';
 import { installServers } from '../scripts/servers/install.js';
-import { FERRETDB_BIN, freePort, startFerretDb, startRedis, type RunningServer } from '../scripts/servers/servers.js';
+import { FERRETDB_BIN, freePort, startFerretDb, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
 
 /** The password of every bench user: hashed once, written straight into the credentials. */
 export const BENCH_PASSWORD = 'bench-password';
@@ -37,6 +37,11 @@ export interface BenchStack {
   populate(ids: readonly string[], groups?: readonly { id: string; members: readonly string[] }[]): Promise<void>;
   /** Stops the gateway and starts a new one (fresh heap, no backlog) on new ports, same data. */
   restartGateway(): Promise<void>;
+  /**
+   * Starts a Temporal dev server, points a new gateway at it and starts a worker: only the agent
+   * bench needs them, so the messaging figures are taken without their load.
+   */
+  withTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +57,9 @@ export async function startBenchStack(): Promise<BenchStack> {
   const servers: RunningServer[] = [];
   let db: Connection | undefined;
   let gateway: AppProcess | undefined;
+  let stopWorker: (() => Promise<void>) | undefined;
   const stop = async () => {
+    await stopWorker?.();
     await gateway?.stop();
     await db?.close().catch(() => undefined);
     await Promise.all(servers.map((s) => s.stop()));
@@ -82,24 +89,29 @@ export async function startBenchStack(): Promise<BenchStack> {
       MCHAT_JWT_SECRET: jwtSecret,
       MCHAT_SERVICE_SECRET: randomBytes(32).toString('base64url'),
       MCHAT_RATE_LIMIT_PER_SECOND: '1000000',
+      MCHAT_AGENT_RATE_PER_MINUTE: '1000000',
+      // The agent bench's agent is written straight into the database: routing must see it soon.
+      MCHAT_AGENT_REFRESH_MS: '500',
       MCHAT_SEED_DEMO: 'false',
       // The bench measures the embedded broker, whatever the shell says.
       MQTT_URL: undefined,
     };
-    const launch = async (): Promise<{ app: AppProcess; httpUrl: string; mqttUrl: string }> => {
+    let temporalAddress: string | undefined;
+    let worker: AppProcess | undefined;
+    const launch = async (): Promise<{ app: AppProcess; httpUrl: string; mqttUrl: string; env: NodeJS.ProcessEnv }> => {
       const [httpPort, mqttPort, wsPort, temporalPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
       const env = {
         ...baseEnv,
         HTTP_PORT: String(httpPort),
         MQTT_PORT: String(mqttPort),
         MQTT_WS_PORT: String(wsPort),
-        // Nothing listens there: the gateway runs on, /healthz reports temporal down.
-        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        // Until withTemporal(), nothing listens there: the gateway runs on, /healthz says temporal down.
+        TEMPORAL_ADDRESS: temporalAddress ?? `127.0.0.1:${temporalPort}`,
       };
       const app = startApp('gateway', tsx('gateway/main.ts'), env, logDir);
       const httpUrl = `http://127.0.0.1:${httpPort}`;
       await waitFor('the gateway', () => ready(httpUrl), app);
-      return { app, httpUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` };
+      return { app, httpUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, env };
     };
 
     let current = await launch();
@@ -113,6 +125,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       logDir,
       pids: () => ({
         gateway: current.app.child.pid!,
+        ...(worker ? { worker: worker.child.pid! } : {}),
         ...(ferretdb ? { ferretdb: ferretdb.pid } : {}),
         redis: redis.pid,
         bench: process.pid,
@@ -143,6 +156,14 @@ export async function startBenchStack(): Promise<BenchStack> {
         await current.app.stop();
         current = await launch();
         gateway = current.app;
+      },
+      async withTemporal() {
+        const temporal = await freePort().then((port) => startTemporal({ port, dir: join(dir, 'temporal') }));
+        servers.push(temporal);
+        temporalAddress = temporal.url;
+        await stack.restartGateway();
+        worker = startApp('worker', tsx('activities/worker.ts'), current.env, logDir);
+        stopWorker = () => worker!.stop();
       },
       stop,
     };

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ulid } from 'ulid';
+import { createAgentServer } from '../agents/sdk/index.js';
+import { benchIds, closePeers, connectPeers, employeeSpecs, now, sleep, until, type Peer } from './clients.js';
+import { cpuMeter, fmtCores } from './procs.js';
+import type { BenchResult } from './report.js';
+import type { BenchStack } from './stack.js';
+import { fmtMs, fmtRate, summarize } from './stats.js';
+
+export interface AgentBenchOptions {
+  askers: number;
+  /** Round trips, paced so that each finds an idle system: the unloaded figure. */
+  interactions: number;
+  ratePerSecond: number;
+  /** Questions sent at once, for interactions per second. */
+  burst: number;
+  timeoutMs: number;
+}
+
+export const AGENTS_FULL: AgentBenchOptions = { askers: 20, interactions: 200, ratePerSecond: 2, burst: 100, timeoutMs: 60_000 };
+export const AGENTS_QUICK: AgentBenchOptions = { askers: 5, interactions: 20, ratePerSecond: 10, burst: 30, timeoutMs: 30_000 };
+
+const AGENT = 'bench_agent';
+
+/** An agent that answers at once, naming the question it answers so the bench can match them. */
+async function startAgent(secret: string): Promise<Server> {
+  const server = createAgentServer({ secret, agents: { '/': (req) => ({ text: `answer to ${req.message.client_msg_id}` }) } });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+async function registerAgent(stack: BenchStack, askers: readonly string[], webhook: string, secret: string): Promise<void> {
+  await stack.populate(askers);
+  await stack.m.Employee.create({
+    id: AGENT, name: 'Bench agent', title: 'AI', department_id: null, manager_id: null, skills_badge: [], role: 'member',
+    status: 'active', is_ai_agent: true, created_at: Date.now(),
+    agent_profile: { model_type: 'echo', capabilities: [], trigger_keywords: [], webhook_endpoint: webhook, response_timeout: 10_000, auto_join_groups: [] },
+  });
+  await stack.m.Credential.create({ employee_id: AGENT, api_secret: secret });
+}
+
+/** Resolves each question's time when the agent's answer reaches the asker's inbox. */
+function answerWatcher(peers: readonly Peer[]) {
+  const answered = new Map<string, number>();
+  for (const peer of peers) {
+    peer.onEvent = (_topic, payload, at) => {
+      const event = JSON.parse(payload.toString('utf8')) as { type?: string; msg?: { from?: string; body?: { text?: string } } };
+      const question = event.type === 'message' && event.msg?.from === AGENT ? /^answer to (\S+)/.exec(event.msg.body?.text ?? '')?.[1] : undefined;
+      if (question && !answered.has(question)) answered.set(question, at);
+    };
+  }
+  return answered;
+}
+
+function ask(peer: Peer, question: string): Promise<unknown> {
+  return peer.request('msg.send', { to: { direct: AGENT }, client_msg_id: question, body: { text: 'what is new?' } });
+}
+
+/**
+ * An @agent question → the agent's answer in the asker's inbox, through the gateway, the BullMQ
+ * dispatch queue, a Temporal workflow on the dev server, the worker's webhook call and the store.
+ */
+export async function runAgents(stack: BenchStack, opts: AgentBenchOptions): Promise<BenchResult> {
+  await stack.withTemporal();
+  const secret = randomBytes(32).toString('base64url');
+  const agent = await startAgent(secret);
+  const askers = benchIds('ask_', opts.askers);
+  try {
+    await registerAgent(stack, askers, `http://127.0.0.1:${(agent.address() as AddressInfo).port}/`, secret);
+    await sleep(1_500); // the gateway's agent list and directory cache catch up
+    const peers = await connectPeers(stack.mqttUrl, await employeeSpecs(askers, { token: stack.token }));
+    const answered = answerWatcher(peers);
+    try {
+      // Warm-up: the worker's first workflow task loads the workflow bundle.
+      const warm = ulid();
+      await ask(peers[0]!, warm);
+      await until(() => answered.has(warm), opts.timeoutMs, 10);
+
+      const sentAt = new Map<string, number>();
+      for (let i = 0; i < opts.interactions; i++) {
+        const question = ulid();
+        sentAt.set(question, now());
+        void ask(peers[i % peers.length]!, question);
+        await sleep(1000 / opts.ratePerSecond);
+      }
+      await until(() => [...sentAt.keys()].every((q) => answered.has(q)), opts.timeoutMs, 10);
+      const roundTrip = summarize([...sentAt].map(([q, t]) => (answered.get(q) ?? Infinity) - t));
+
+      const burst = Array.from({ length: opts.burst }, () => ulid());
+      const meter = cpuMeter(stack.pids());
+      const t0 = now();
+      await Promise.all(burst.map((q, i) => ask(peers[i % peers.length]!, q)));
+      const allIn = await until(() => burst.every((q) => answered.has(q)), opts.timeoutMs, 10);
+      const seconds = (Math.max(...burst.map((q) => answered.get(q) ?? now())) - t0) / 1000;
+      const cores = meter();
+      const done = burst.filter((q) => answered.has(q)).length;
+      const perSecond = done / seconds;
+
+      return {
+        rows: [
+          {
+            bench: '6. @agent question → answer in the inbox',
+            metric: 'p50 / p95 / p99',
+            gateway: `${fmtMs(roundTrip.p50, opts.timeoutMs)} / ${fmtMs(roundTrip.p95, opts.timeoutMs)} / ${fmtMs(roundTrip.p99, opts.timeoutMs)}`,
+            raw: '–',
+            note: `${opts.interactions} interactions at ${opts.ratePerSecond}/s from ${opts.askers} askers; Temporal dev server, one worker, an agent answering at once`,
+          },
+          {
+            bench: '6. agent interactions per second',
+            metric: 'answered / s',
+            gateway: fmtRate(perSecond).replace('msg/s', 'interactions/s'),
+            raw: '–',
+            note: `${done}/${opts.burst} questions sent at once answered${allIn ? '' : ` (the rest not within ${fmtMs(opts.timeoutMs)})`}`,
+          },
+        ],
+        goals: [
+          { goal: '@agent round trip p95 < 300 ms', met: roundTrip.p95 < 300, measured: `p95 ${fmtMs(roundTrip.p95, opts.timeoutMs)}` },
+          { goal: '≥ 50 agent interactions/s', met: perSecond >= 50, measured: `${perSecond.toFixed(1)}/s` },
+        ],
+        notes: [`agents burst: CPU ${fmtCores(cores)}`],
+      };
+    } finally {
+      await closePeers(peers);
+    }
+  } finally {
+    agent.close();
+  }
+}
