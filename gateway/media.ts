@@ -152,9 +152,15 @@ export function mediaRoutes(opts: MediaRouteOptions): Router {
     sendError(res, { code: 'E_TOO_LARGE', message: `a file may be at most ${opts.maxUploadBytes} bytes` });
 
   /** Answers now; what the client still sends is read and dropped, so it gets to see the answer. */
-  const refuse = (req: Request, res: Response, send: () => void) => {
-    res.set('Connection', 'close');
+  // The answer goes out at once, but the socket stays open while the client is still sending, so
+  // it reads the answer instead of a reset; a client that keeps sending past the bound is cut off.
+  const refuse = (req: Request, send: () => void) => {
     send();
+    let drained = 0;
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > 2 * opts.maxUploadBytes) req.socket.destroy();
+    });
     req.resume();
   };
 
@@ -162,13 +168,13 @@ export function mediaRoutes(opts: MediaRouteOptions): Router {
     const token = bearer(req);
     const claims = token ? await opts.tokens.verify(token) : undefined;
     const owner = claims && (await m.Employee.exists({ id: claims.sub, status: 'active' })) ? claims.sub : undefined;
-    if (!owner) return refuse(req, res, () => sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' }));
+    if (!owner) return refuse(req, () => sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' }));
     const query = parse(UploadQuery, req.query);
-    if (!query.ok) return refuse(req, res, () => sendError(res, query.error));
+    if (!query.ok) return refuse(req, () => sendError(res, query.error));
     const type = parse(MediaType, (req.get('content-type') ?? 'application/octet-stream').trim());
-    if (!type.ok) return refuse(req, res, () => sendError(res, { ...type.error, field: 'Content-Type' }));
+    if (!type.ok) return refuse(req, () => sendError(res, { ...type.error, field: 'Content-Type' }));
     const declared = Number(req.get('content-length') ?? NaN);
-    if (declared > opts.maxUploadBytes) return refuse(req, res, () => tooLarge(res));
+    if (declared > opts.maxUploadBytes) return refuse(req, () => tooLarge(res));
 
     const objectId = ulid();
     const meter = new Meter(opts.maxUploadBytes);
@@ -185,10 +191,10 @@ export function mediaRoutes(opts: MediaRouteOptions): Router {
     } catch (err) {
       req.unpipe(meter);
       await store.delete(objectId).catch(() => undefined);
-      if (err instanceof TooLarge || meter.size > opts.maxUploadBytes) return refuse(req, res, () => tooLarge(res));
+      if (err instanceof TooLarge || meter.size > opts.maxUploadBytes) return refuse(req, () => tooLarge(res));
       if (cutOff) return log.info({ owner }, 'upload cut off by the client');
       log.error({ err, owner }, 'could not store an upload');
-      return refuse(req, res, () => sendError(res, { code: 'E_UNAVAILABLE', message: 'the file store is unavailable; retry later' }));
+      return refuse(req, () => sendError(res, { code: 'E_UNAVAILABLE', message: 'the file store is unavailable; retry later' }));
     }
     const file: FileDoc = {
       object_id: objectId,
