@@ -1,12 +1,10 @@
-import express, { Router, type Response } from 'express';
+import express, { Router } from 'express';
 import {
-  AgentCallback, opPayloads, parseInteractionId, SIGNATURE_HEADER, TIMESTAMP_HEADER, type Employee,
+  AgentCallback, opPayloads, parseInteractionId, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 } from '../schemas/index.js';
 import { TaskDecision, TaskListQuery, WorkflowListQuery } from '../schemas/http.js';
 import { verifySignature } from '../lib/signing.js';
-import type { Caller, GatewayContext } from './context.js';
-import { OpError, toErrorBody } from './errors.js';
-import { bearer, parse, sendError, wrap } from './http-util.js';
+import { callerOf, contextOf, failWith, gatewayStarting, parse, personAuth, sendError, wrap } from './http-util.js';
 import type { HttpApiOptions } from './http.js';
 import * as agentOps from './ops/agents.js';
 
@@ -17,14 +15,11 @@ import * as agentOps from './ops/agents.js';
  */
 export function agentRoutes(opts: HttpApiOptions): Router {
   const router = Router();
-  const fail = (res: Response, err: unknown) => {
-    if (!(err instanceof OpError)) opts.log.error({ err }, 'http request failed');
-    sendError(res, toErrorBody(err));
-  };
+  const fail = failWith(opts.log);
 
   router.post('/api/agents/callback', express.raw({ type: () => true, limit: '64kb' }), wrap(async (req, res) => {
     const ctx = opts.context();
-    if (!ctx) return sendError(res, { code: 'E_UNAVAILABLE', message: 'the gateway is starting; retry shortly' });
+    if (!ctx) return gatewayStarting(res);
     const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     let json: unknown;
     try {
@@ -57,25 +52,13 @@ export function agentRoutes(opts: HttpApiOptions): Router {
   }));
 
   // Everything below is for people: a login token and a ready gateway.
-  const person = wrap(async (req, res, next) => {
-    const ctx = opts.context();
-    if (!ctx) return sendError(res, { code: 'E_UNAVAILABLE', message: 'the gateway is starting; retry shortly' });
-    const token = bearer(req);
-    const claims = token ? await opts.tokens.verify(token) : undefined;
-    const e = claims && (await opts.m.Employee.findOne({ id: claims.sub, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>());
-    if (!claims || !e) return sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' });
-    res.locals.caller = { id: claims.sub, clientId: `${claims.sub}:http`, role: e.role } satisfies Caller;
-    res.locals.ctx = ctx;
-    next();
-  });
-  const caller = (res: Response) => res.locals.caller as Caller;
-  const context = (res: Response) => res.locals.ctx as GatewayContext;
+  const person = personAuth(opts);
 
   router.get('/api/tasks', person, wrap(async (req, res) => {
     const q = parse(TaskListQuery, req.query);
     if (!q.ok) return sendError(res, q.error);
     try {
-      res.json(await agentOps.listTasks(context(res), caller(res), q.value));
+      res.json(await agentOps.listTasks(contextOf(res), callerOf(res), q.value));
     } catch (err) {
       fail(res, err);
     }
@@ -87,7 +70,7 @@ export function agentRoutes(opts: HttpApiOptions): Router {
     const payload = parse(opPayloads['task.decide'], { ...body.value, task_id: req.params.id });
     if (!payload.ok) return sendError(res, payload.error);
     try {
-      res.json(await agentOps.decideTask(context(res), caller(res), payload.value, 'http'));
+      res.json(await agentOps.decideTask(contextOf(res), callerOf(res), payload.value, 'http'));
     } catch (err) {
       fail(res, err);
     }
@@ -99,7 +82,7 @@ export function agentRoutes(opts: HttpApiOptions): Router {
     const payload = parse(opPayloads['workflow.list'], { conversation_id: req.params.id, limit: q.value.limit });
     if (!payload.ok) return sendError(res, payload.error);
     try {
-      res.json(await agentOps.listWorkflows(context(res), caller(res), payload.value));
+      res.json(await agentOps.listWorkflows(contextOf(res), callerOf(res), payload.value));
     } catch (err) {
       fail(res, err);
     }
@@ -109,7 +92,7 @@ export function agentRoutes(opts: HttpApiOptions): Router {
     const payload = parse(opPayloads['workflow.get'], { workflow_id: req.params.id });
     if (!payload.ok) return sendError(res, payload.error);
     try {
-      res.json(await agentOps.getWorkflow(context(res), caller(res), payload.value));
+      res.json(await agentOps.getWorkflow(contextOf(res), callerOf(res), payload.value));
     } catch (err) {
       fail(res, err);
     }

@@ -1,10 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { EmployeeId, isAdminOpName, opPayloads, type Employee, type OpName } from '../schemas/index.js';
+import { EmployeeId, isAdminOpName, opPayloads, type OpName } from '../schemas/index.js';
 import { runAdmin } from './admin/run.js';
-import type { Caller, GatewayContext } from './context.js';
-import { OpError, toErrorBody } from './errors.js';
-import { bearer, parse, sendError, wrap } from './http-util.js';
+import { callerOf, contextOf, failWith, parse, personAuth, sendError, wrap } from './http-util.js';
 import type { HttpApiOptions } from './http.js';
 import { handlers } from './ops/index.js';
 
@@ -18,24 +16,8 @@ export function orgRoutes(opts: HttpApiOptions): Router {
   const router = Router();
 
   // Every route here needs a caller and a ready gateway.
-  router.use(wrap(async (req, res, next) => {
-    const ctx = opts.context();
-    if (!ctx) return sendError(res, { code: 'E_UNAVAILABLE', message: 'the gateway is starting; retry shortly' });
-    const token = bearer(req);
-    const claims = token ? await opts.tokens.verify(token) : undefined;
-    const e = claims && (await opts.m.Employee.findOne({ id: claims.sub, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>());
-    if (!claims || !e) return sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' });
-    res.locals.caller = { id: claims.sub, clientId: `${claims.sub}:http`, role: e.role } satisfies Caller;
-    res.locals.ctx = ctx;
-    next();
-  }));
-
-  const caller = (res: Response) => res.locals.caller as Caller;
-  const context = (res: Response) => res.locals.ctx as GatewayContext;
-  const fail = (res: Response, err: unknown) => {
-    if (!(err instanceof OpError)) opts.log.error({ err }, 'http request failed');
-    sendError(res, toErrorBody(err));
-  };
+  router.use(personAuth(opts));
+  const fail = failWith(opts.log);
 
   /** A read-only op over GET, its payload from the query string. */
   const op = (name: OpName, payloadOf: (req: Request) => unknown) =>
@@ -43,7 +25,7 @@ export function orgRoutes(opts: HttpApiOptions): Router {
       const payload = parse(opPayloads[name] as ZodType<unknown>, payloadOf(req));
       if (!payload.ok) return sendError(res, payload.error);
       try {
-        res.json(await handlers[name](context(res), caller(res), payload.value as never));
+        res.json(await handlers[name](contextOf(res), callerOf(res), payload.value as never));
       } catch (err) {
         fail(res, err);
       }
@@ -63,7 +45,7 @@ export function orgRoutes(opts: HttpApiOptions): Router {
   const admin = (name: string, payloadOf: (req: Request) => unknown, reply = (res: Response, result: unknown) => void res.json(result)) =>
     wrap(async (req, res) => {
       try {
-        reply(res, await runAdmin(context(res).admin, caller(res), name, payloadOf(req), 'http'));
+        reply(res, await runAdmin(contextOf(res).admin, callerOf(res), name, payloadOf(req), 'http'));
       } catch (err) {
         fail(res, err);
       }
