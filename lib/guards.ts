@@ -8,28 +8,39 @@ export interface AgentRateLimiter {
   take(agentId: string): Promise<AgentRateDecision>;
 }
 
+/** Undefined when the caller may go ahead, else how many milliseconds to wait. */
+export type RateTake = (key: string) => Promise<number | undefined>;
+
 /**
- * Calls per agent per minute, counted in Redis so every worker process draws on one budget per
- * agent. If Redis is down each worker keeps counting in memory rather than letting every call
- * through to the agent's webhook.
+ * `points` per key per `seconds`, counted in Redis so every process shares one budget per key. If
+ * Redis is down each process keeps counting in memory rather than letting everything through.
  */
-export function agentRateLimiter(redis: Redis, prefix: string, perMinute: number): AgentRateLimiter {
+export function redisRateLimiter(redis: Redis, keyPrefix: string, points: number, seconds: number): RateTake {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
-    keyPrefix: `${prefix}agent-rate`,
-    points: perMinute,
-    duration: 60,
-    insuranceLimiter: new RateLimiterMemory({ points: perMinute, duration: 60 }),
+    keyPrefix,
+    points,
+    duration: seconds,
+    insuranceLimiter: new RateLimiterMemory({ points, duration: seconds }),
   });
+  return async (key) => {
+    try {
+      await limiter.consume(key);
+      return undefined;
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return Math.max(1, Math.ceil(res.msBeforeNext));
+      throw res;
+    }
+  };
+}
+
+/** Calls per agent per minute, one budget per agent across all worker processes. */
+export function agentRateLimiter(redis: Redis, prefix: string, perMinute: number): AgentRateLimiter {
+  const take = redisRateLimiter(redis, `${prefix}agent-rate`, perMinute, 60);
   return {
     async take(agentId) {
-      try {
-        await limiter.consume(agentId);
-        return { ok: true };
-      } catch (res) {
-        if (res instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, Math.ceil(res.msBeforeNext)) };
-        throw res;
-      }
+      const retryAfterMs = await take(agentId);
+      return retryAfterMs === undefined ? { ok: true } : { ok: false, retryAfterMs };
     },
   };
 }
