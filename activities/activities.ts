@@ -7,6 +7,7 @@ import {
   type WorkflowRun,
 } from '../schemas/index.js';
 import type { Models } from '../lib/db.js';
+import { orgCache } from '../lib/org-cache.js';
 import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import { signBody } from '../lib/signing.js';
@@ -91,14 +92,19 @@ const DUPLICATE_KEY = 11000;
 const isDuplicate = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 export function createActivities({ m, store, publisher, guards = NO_GUARDS, approvalTimeoutMs = 24 * 3600_000, onDutyEmployee }: ActivityDeps) {
+  // Every interaction reads its agent and asker; the directory cache makes that one batched
+  // query per moment instead of a scan each on FerretDB, at the price of ORG_CACHE_TTL_MS staleness.
+  const org = orgCache(m);
+
   async function employee(id: string): Promise<Employee> {
-    const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();
+    const e = await org.employee(id);
     if (!e) throw ApplicationFailure.nonRetryable(`no employee "${id}"`, 'NotFound');
     return e;
   }
 
   async function activeEmployee(id: string | null | undefined): Promise<Employee | null> {
-    return id ? m.Employee.findOne({ id, status: 'active' }, { _id: 0 }).lean<Employee>() : null;
+    const e = id ? await org.employee(id) : null;
+    return e?.status === 'active' ? e : null;
   }
 
   function agentInfo(agent: Employee): AgentInfo {
@@ -164,10 +170,10 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
   return {
     /** The triggering message, the three before it and the asker's profile, as the agent gets them. */
     async loadInteraction(input: {
-      interaction_id: string; agent_id: string; msg_id?: string; prompt?: Prompt; relay?: { relay_id: string; version: number };
+      interaction_id: string; agent_id: string; message?: Message; prompt?: Prompt; relay?: { relay_id: string; version: number };
     }): Promise<LoadedInteraction> {
-      const message = input.prompt ? await promptMessage(input.interaction_id, input.agent_id, input.prompt) : await m.Message.findOne({ msg_id: input.msg_id }, { _id: 0 }).lean<Message>();
-      if (!message) throw ApplicationFailure.nonRetryable(`no message "${input.msg_id}"`, 'NotFound');
+      const message = input.message ?? (input.prompt && (await promptMessage(input.interaction_id, input.agent_id, input.prompt)));
+      if (!message) throw ApplicationFailure.nonRetryable('neither a message nor a prompt to answer', 'NotFound');
       const [agent, asker, earlier, relay, handoff] = await Promise.all([
         employee(input.agent_id),
         employee(message.from),
@@ -180,7 +186,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
       ]);
       const [department, manager] = await Promise.all([
         asker.department_id ? m.Department.findOne({ id: asker.department_id }).lean<Department>() : null,
-        asker.manager_id ? m.Employee.findOne({ id: asker.manager_id }).lean<Employee>() : null,
+        asker.manager_id ? org.employee(asker.manager_id) : null,
       ]);
       return {
         conversation_id: message.conversation_id,
@@ -258,11 +264,14 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     async reportWorkflow(run: WorkflowRun): Promise<void> {
       // A task decided or an error cleared must not linger in the mirror.
       const cleared = Object.fromEntries((['pending_task_id', 'error'] as const).filter((k) => run[k] === undefined).map((k) => [k, '']));
-      await m.WorkflowRun.updateOne(
-        { workflow_id: run.workflow_id },
-        Object.keys(cleared).length ? { $set: run, $unset: cleared } : { $set: run },
-        { upsert: true },
-      );
+      const update = Object.keys(cleared).length ? { $set: run, $unset: cleared } : { $set: run };
+      try {
+        await m.WorkflowRun.updateOne({ _id: run.workflow_id }, update, { upsert: true });
+      } catch (err) {
+        // A run an older version mirrored under an ObjectId: its workflow_id is taken, so update it there.
+        if (!isDuplicate(err)) throw err;
+        await m.WorkflowRun.updateOne({ workflow_id: run.workflow_id }, update);
+      }
       const { workflow_id, conversation_id, status, step } = run;
       await publishToConversation(conversation_id, { v: 1, type: 'workflow', workflow_id, conversation_id, status, step });
     },

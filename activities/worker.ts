@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: fileURLToPath(new URL('../workflows/workflows.ts', import.meta.url)),
+    // A workflow cached on a worker that died waits this long before another worker takes it.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     activities: createActivities({
       m,
       store: new MessageStore(m),

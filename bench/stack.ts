@@ -98,6 +98,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     };
     let temporalAddress: string | undefined;
     let worker: AppProcess | undefined;
+    let temporalPid: number | undefined;
     const launch = async (): Promise<{ app: AppProcess; httpUrl: string; mqttUrl: string; env: NodeJS.ProcessEnv }> => {
       const [httpPort, mqttPort, wsPort, temporalPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
       const env = {
@@ -126,6 +127,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       pids: () => ({
         gateway: current.app.child.pid!,
         ...(worker ? { worker: worker.child.pid! } : {}),
+        ...(temporalPid ? { temporal: temporalPid } : {}),
         ...(ferretdb ? { ferretdb: ferretdb.pid } : {}),
         redis: redis.pid,
         bench: process.pid,
@@ -161,6 +163,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         const temporal = await freePort().then((port) => startTemporal({ port, dir: join(dir, 'temporal') }));
         servers.push(temporal);
         temporalAddress = temporal.url;
+        temporalPid = temporal.pid;
         await stack.restartGateway();
         worker = startApp('worker', tsx('activities/worker.ts'), current.env, logDir);
         stopWorker = () => worker!.stop();

@@ -98,7 +98,7 @@ export function temporalDispatcher(opts: TemporalDispatcherOptions): AgentDispat
         const relay = await m.Relay.findOne({ relay_id: route.relay_id }, { _id: 0 }).sort({ version: -1 }).lean<Relay>();
         if (!relay) return log.info({ relay_id: route.relay_id }, 'message names an unknown relay');
         const first = relay.steps[0]!.agent_id;
-        const input: InteractionInput = { agent_id: first, msg_id: message.msg_id, relay: { relay_id: relay.relay_id, version: relay.version } };
+        const input: InteractionInput = { agent_id: first, msg_id: message.msg_id, message, relay: { relay_id: relay.relay_id, version: relay.version } };
         return start('agentInteraction', interactionWorkflowId(message.msg_id, first), input);
       }
       if (route.handoff) {
@@ -111,7 +111,7 @@ export function temporalDispatcher(opts: TemporalDispatcherOptions): AgentDispat
         return start('humanHandoff', handoffWorkflowId(message.msg_id), input);
       }
       for (const agent of agents) {
-        await start('agentInteraction', interactionWorkflowId(message.msg_id, agent), { agent_id: agent, msg_id: message.msg_id });
+        await start('agentInteraction', interactionWorkflowId(message.msg_id, agent), { agent_id: agent, msg_id: message.msg_id, message });
       }
     },
   };

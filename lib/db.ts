@@ -242,6 +242,8 @@ const WorkflowRunSchema = new Schema<WorkflowRun>(
   strict,
 );
 WorkflowRunSchema.index({ conversation_id: 1, started_at: -1 });
+// Mirrored at every step of every workflow: an update by `_id` is the one FerretDB does without a scan.
+keyedBy(WorkflowRunSchema, (r) => r.workflow_id);
 
 const TaskSchema = new Schema<Task>(
   {

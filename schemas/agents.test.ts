@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AgentCallback, Handoff, interactionId, parseInteractionId, Relay, Task, WorkflowRun } from './agents.js';
+import { AgentCallback, Handoff, Relay, Task, WorkflowRun } from './agents.js';
+import { interactionId, parseInteractionId } from './interaction.js';
 import { Event } from './events.js';
 
 const task = {

@@ -138,25 +138,8 @@ export const AgentCallback = z.object({
 });
 export type AgentCallback = z.infer<typeof AgentCallback>;
 
-/**
- * The `interaction_id` of one agent call: `{workflow_id}#{hop}`. An async callback naming it tells
- * the gateway which workflow to signal and which hop the reply answers; `#` never occurs in
- * workflow ids, which are built from ids and `:`.
- */
-export function interactionId(workflowId: string, hop: number): string {
-  return `${workflowId}#${hop}`;
-}
-
-export function parseInteractionId(id: string): { workflow_id: string; hop: number } | undefined {
-  const m = /^(.+)#(\d{1,3})$/.exec(id);
-  return m ? { workflow_id: m[1]!, hop: Number(m[2]) } : undefined;
-}
-
 /** Addresses a named relay in a message, e.g. `@relay:refunds`. */
 export const RELAY_MENTION = 'relay:';
-
-/** Relays stop after this many hops, whatever the agents ask: no agent loops. */
-export const MAX_RELAY_HOPS = 5;
 
 /** Typed by a person in a chat with an agent, asks for a human colleague. */
 export const HANDOFF_COMMANDS = ['转人工', '/human', '/handoff'] as const;

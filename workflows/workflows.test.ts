@@ -6,7 +6,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { MAX_RELAY_HOPS, type Handoff, type Relay, type Task, type WorkflowRun } from '../schemas/agents.js';
+import type { Handoff, Relay, Task, WorkflowRun } from '../schemas/agents.js';
+import { MAX_RELAY_HOPS } from '../schemas/interaction.js';
+import type { Message } from '../schemas/message.js';
 import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
 import type { Activities, CallOutcome, DecisionInput, PostInput } from '../activities/activities.js';
 import { TEMPORAL_BIN } from '../scripts/servers/servers.js';
@@ -34,6 +36,7 @@ interface Scenario {
   requests: AgentRequest[];
 }
 
+const MESSAGE: Message = { msg_id: '', conversation_id: 'd:a_one:u_li', seq: 1, from: 'u_li', ts: 1, kind: 'text', client_msg_id: 'c1', body: { text: 'hi', mentions: [], attachments: [] } };
 const scenarios = new Map<string, Scenario>();
 const scenarioOf = () => scenarios.get(Context.current().info.workflowExecution?.workflowId ?? '')!;
 const reply = (r: AgentReply): CallOutcome => ({ kind: 'reply', reply: r });
@@ -50,7 +53,7 @@ const activities: Activities = {
       ...(s.relay ? { relay: s.relay } : {}),
       request: {
         interaction_id: input.interaction_id, agent_id: input.agent_id,
-        message: { msg_id: input.msg_id ?? 'scheduled', conversation_id: 'd:a_one:u_li', seq: 1, from: 'u_li', ts: 1, kind: 'text', client_msg_id: 'c1', body: { text: input.prompt?.text ?? 'hi', mentions: [], attachments: [] } },
+        message: input.message ?? { ...MESSAGE, msg_id: 'scheduled', body: { ...MESSAGE.body, text: input.prompt?.text ?? '' } },
         context: { last_messages: [], asker: { id: 'u_li', name: 'Li', title: '', department: null, manager: null } },
       },
     };
@@ -147,7 +150,7 @@ async function record(workflowId: string, name: string) {
 }
 
 function interaction(id: string, agent_id = 'a_one') {
-  return env.client.workflow.start<typeof agentInteraction>('agentInteraction', { taskQueue, workflowId: id, args: [{ agent_id, msg_id: id }] });
+  return env.client.workflow.start<typeof agentInteraction>('agentInteraction', { taskQueue, workflowId: id, args: [{ agent_id, msg_id: id, message: { ...MESSAGE, msg_id: id } }] });
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 10_000) {

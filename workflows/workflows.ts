@@ -1,14 +1,18 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, sleep,
-  uuid4, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler,
+  sleep, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, AgentInfo, DecisionInput, HandoffInput, LoadedInteraction, Prompt } from '../activities/activities.js';
-import { interactionId, MAX_RELAY_HOPS, type Hop, type Relay, type Task, type WorkflowRun, type WorkflowStatus } from '../schemas/agents.js';
+import type { Hop, Relay, Task, WorkflowRun, WorkflowStatus } from '../schemas/agents.js';
+import { interactionId, MAX_RELAY_HOPS } from '../schemas/interaction.js';
+import type { Message } from '../schemas/message.js';
 import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
 
 export interface InteractionInput {
   agent_id: string;
   msg_id: string;
+  /** The triggering message as it was stored: the workflow needs it first thing and reading it back costs a query. */
+  message: Message;
   /** A named relay to follow, its version pinned by whoever started the workflow. */
   relay?: { relay_id: string; version: number };
 }
@@ -52,9 +56,14 @@ export const agentReplySignal = defineSignal<[CallbackSignal]>('agentReply');
 /** Approve or reject the pending task; the validator lets only its approver decide, once. */
 export const decideUpdate = defineUpdate<Task, [DecisionInput]>('decide');
 
-const io = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+/**
+ * The bookkeeping — database, MQTT, Redis — takes milliseconds, so it runs as local activities
+ * inside the worker's workflow task: a round trip through the server per step would cost more
+ * than the step. Only the agent's webhook, remote and slow, is a regular activity (see callHop).
+ */
+const io = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 10, initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
 /** The state the `state` query answers, registered first thing so it can be asked at any time. */
@@ -111,7 +120,7 @@ export async function scheduledPush(input: ScheduledInput): Promise<LiveState> {
   return interact({ agent_id: input.agent_id, prompt: { conversation_id: input.conversation_id, text: input.prompt, by: input.created_by } }, 'scheduled');
 }
 
-async function interact(input: Omit<InteractionInput, 'msg_id'> & { msg_id?: string; prompt?: Prompt }, kind: 'interaction' | 'scheduled'): Promise<LiveState> {
+async function interact(input: Omit<InteractionInput, 'msg_id' | 'message'> & { message?: Message; prompt?: Prompt }, kind: 'interaction' | 'scheduled'): Promise<LiveState> {
   const { workflowId } = workflowInfo();
   const live = liveState();
   const callbacks = new Map<number, CallbackSignal>();
@@ -123,7 +132,7 @@ async function interact(input: Omit<InteractionInput, 'msg_id'> & { msg_id?: str
 
   const ctx = await io.loadInteraction({ ...input, interaction_id: workflowId });
   const visible = new Visible({
-    workflow_id: workflowId, kind, conversation_id: ctx.conversation_id, ...(input.msg_id ? { msg_id: input.msg_id } : {}),
+    workflow_id: workflowId, kind, conversation_id: ctx.conversation_id, ...(input.message ? { msg_id: input.message.msg_id } : {}),
     started_by: ctx.asker_id, ...(ctx.relay ? { relay: { relay_id: ctx.relay.relay_id, version: ctx.relay.version } } : {}),
   }, live);
   if (ctx.handoff_active) {
@@ -203,13 +212,11 @@ async function callHop(
   const record: Hop = { hop, agent_id: agent.id, status: 'calling', started_at: Date.now() };
   visible.live.hops.push(record);
   const finish = (status: Hop['status'], error?: string) => Object.assign(record, { status, finished_at: Date.now(), ...(error ? { error } : {}) });
-  await visible.report('running', `calling ${agent.id}`);
-
-  for (let told = false; ; told = true) {
-    const slot = await io.takeAgentSlot(agent.id);
-    if (slot.ok) break;
+  let [, slot] = await Promise.all([visible.report('running', `calling ${agent.id}`), io.takeAgentSlot(agent.id)]);
+  for (let told = false; !slot.ok; told = true) {
     if (!told) await post(ctx, workflowId, `busy:${hop}`, agent.id, `${agent.name} is busy; your request is queued and will be answered shortly.`, true);
     await sleep(slot.retryAfterMs);
+    slot = await io.takeAgentSlot(agent.id);
   }
 
   const request: AgentRequest = {
@@ -318,7 +325,8 @@ async function handOff(visible: Visible, input: HandoffInput): Promise<void> {
     const handoff = await io.openHandoff(input);
     await visible.report('completed', `handed over to ${handoff.human_id}`);
   } catch (err) {
-    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'NoHuman')) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (!(cause instanceof ApplicationFailure && cause.type === 'NoHuman')) throw err;
     await io.postMessage({
       from: input.agent_id, conversation_id: input.conversation_id, workflow_id: input.workflow_id, key: 'handoff-failed',
       text: 'Sorry, no colleague is available to take over right now; please try again later.', system: true,

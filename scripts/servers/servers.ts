@@ -112,6 +112,12 @@ export function startTemporal({ port, dir, uiPort }: ServerOptions & { uiPort?: 
   const args = [
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
     '--db-filename', join(dir, 'temporal.db'), '--log-level', 'warn',
+    // WAL with synchronous=NORMAL survives a crash of the server (not of the machine) and does not
+    // wait on the disk for every history write.
+    '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal',
+    // An activity the workflow's own worker can run is handed back with the workflow task's
+    // answer instead of going through matching (docker-compose's Temporal sets the same).
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
   ];
   return run({ name: 'temporal', command: TEMPORAL_BIN, args, port, url: `127.0.0.1:${port}`, dir, readyTimeoutMs: 60_000 });
