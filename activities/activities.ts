@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ulid } from 'ulid';
 import {
-  AgentReply, conversationTopics, directConversationId, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, topics,
+  AgentReply, conversationTopics, directConversationId, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, topics, visible,
   type AgentRequest, type AuditEntry, type Card, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
   type WorkflowRun,
 } from '../schemas/index.js';
@@ -88,6 +88,8 @@ export interface HandoffInput {
 
 export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' };
 
+/** How many earlier messages of the conversation an agent is given with the question. */
+const CONTEXT_MESSAGES = 3;
 const DUPLICATE_KEY = 11000;
 const isDuplicate = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
@@ -147,6 +149,17 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     return { msg_id: message.msg_id };
   }
 
+  /** The 3 messages before `message`, oldest first: remembered in Redis, else from the database. */
+  async function lastMessages(message: Message): Promise<Message[]> {
+    const remembered = await store.recent?.before(message, CONTEXT_MESSAGES);
+    if (remembered) return remembered;
+    const earlier = await m.Message.find({ conversation_id: message.conversation_id, seq: { $lt: message.seq } }, { _id: 0 })
+      .sort({ seq: -1 })
+      .limit(CONTEXT_MESSAGES)
+      .lean<Message[]>();
+    return earlier.reverse();
+  }
+
   /** Stored, not yet announced: see announceTask. */
   async function newTask(task: Task): Promise<Task> {
     try {
@@ -177,10 +190,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
       const [agent, asker, earlier, relay, handoff] = await Promise.all([
         employee(input.agent_id),
         employee(message.from),
-        m.Message.find({ conversation_id: message.conversation_id, seq: { $lt: message.seq } }, { _id: 0 })
-          .sort({ seq: -1 })
-          .limit(3)
-          .lean<Message[]>(),
+        lastMessages(message),
         input.relay ? m.Relay.findOne(input.relay, { _id: 0 }).lean<Relay>() : null,
         m.Handoff.exists({ conversation_id: message.conversation_id, state: 'active' }),
       ]);
@@ -199,7 +209,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
           agent_id: agent.id,
           message,
           context: {
-            last_messages: earlier.reverse(),
+            last_messages: earlier.map(visible),
             asker: {
               id: asker.id,
               name: asker.name,

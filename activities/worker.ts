@@ -6,6 +6,7 @@ import { loadConfig, SERVICE_USERNAME } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { MessageStore } from '../lib/messages.js';
+import { RecentMessages } from '../lib/recent.js';
 import { connectService, mqttPublisher } from '../lib/publisher.js';
 import { createActivities, type AgentGuards } from './activities.js';
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     stickyQueueScheduleToStartTimeout: '3 seconds',
     activities: createActivities({
       m,
-      store: new MessageStore(m),
+      store: new MessageStore(m, log, new RecentMessages(redis, config.REDIS_PREFIX, log)),
       publisher: mqttPublisher(mqtt),
       guards,
       approvalTimeoutMs: config.MCHAT_APPROVAL_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { Connection, Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
+import { RecentMessages } from '../lib/recent.js';
 import { Presence, employeeOfClient, errorResponse, isTopicId, parseTopic, topics, type Employee } from '../schemas/index.js';
 import { Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME, type Config } from '../lib/config.js';
@@ -178,7 +179,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const refreshAgents = () => directory.refresh().catch((err: unknown) => log.warn({ err }, 'could not refresh the agent directory'));
   ctx = {
     m,
-    store: new MessageStore(m),
+    store: new MessageStore(m, log, new RecentMessages(redis, config.REDIS_PREFIX, log)),
     publisher,
     agents: routedDispatcher(directory, dispatcher),
     work: temporalWork(temporal, config.TEMPORAL_TASK_QUEUE),

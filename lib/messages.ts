@@ -6,6 +6,7 @@ import { Batcher, Lru } from './batching.js';
 import { DUPLICATE_KEY, keyedCollection, LazyMax, writeFailures, type KeyedCollection, type KeyedDoc, type WriteFailure } from './bulk.js';
 import { messageKey, type Models } from './db.js';
 import { createLogger, type Logger } from './logger.js';
+import type { RecentMessages } from './recent.js';
 
 export interface NewMessage {
   conversation_id: string;
@@ -83,7 +84,8 @@ export class MessageStore {
   private readonly lastSeqs: LazyMax;
   private legacyKeys: Promise<boolean> | undefined;
 
-  constructor(private readonly m: Models, log: Logger = createLogger('message-store')) {
+  /** `recent`: where stored messages are also remembered for agent context (see recent.ts). */
+  constructor(private readonly m: Models, log: Logger = createLogger('message-store'), readonly recent?: RecentMessages) {
     this.messages = keyedCollection(m.Message);
     this.conversations = keyedCollection(m.Conversation);
     this.inserts = new Batcher((docs) => insertAll(this.messages, docs));
@@ -116,6 +118,7 @@ export class MessageStore {
       const outcome = await this.inserts.add({ _id: messageKey(input.from, input.client_msg_id), ...message });
       if (outcome === undefined) {
         tail.seq = message.seq;
+        this.recent?.remember(message);
         await this.recordConversation(input, message, tail);
         return { message, created: true };
       }

@@ -108,6 +108,11 @@ describe('Message', () => {
     expect(Message.safeParse(message).success).toBe(true);
     expect(Message.safeParse({ ...message, kind: 'card', body: { card: { title: 'x' } }, workflow_id: 'w', recalled: true }).success).toBe(true);
   });
+  it('accepts a recalled message without content, as history and agent context carry it', () => {
+    const hidden = { ...message, recalled: true, body: { mentions: [], attachments: [] } };
+    expect(Message.safeParse(hidden).success).toBe(true);
+    expect(paths(Message, { ...hidden, recalled: false })).toContain('body.text');
+  });
   it.each(['text', 'card', 'file', 'system'])('kind %s is known', (k) => expect(MessageKind.safeParse(k).success).toBe(true));
   it.each([
     [{ msg_id: '' }, 'msg_id'],

@@ -53,18 +53,17 @@ export type Card = z.infer<typeof Card>;
 
 export const MAX_TEXT_LENGTH = 8_000;
 
-export const MessageBody = z
-  .object({
-    text: z.string().max(MAX_TEXT_LENGTH).optional(),
-    mentions: z.array(EmployeeId).max(100).default([]),
-    quote_msg_id: Id.optional(),
-    attachments: z.array(Attachment).max(20).default([]),
-    card: Card.optional(),
-  })
-  .refine((b) => (b.text?.trim().length ?? 0) > 0 || b.attachments.length > 0 || b.card !== undefined, {
-    message: 'a message needs text, an attachment or a card',
-    path: ['text'],
-  });
+const MessageContent = z.object({
+  text: z.string().max(MAX_TEXT_LENGTH).optional(),
+  mentions: z.array(EmployeeId).max(100).default([]),
+  quote_msg_id: Id.optional(),
+  attachments: z.array(Attachment).max(20).default([]),
+  card: Card.optional(),
+});
+const hasContent = (b: z.infer<typeof MessageContent>) => (b.text?.trim().length ?? 0) > 0 || b.attachments.length > 0 || b.card !== undefined;
+const NEEDS_CONTENT = 'a message needs text, an attachment or a card';
+
+export const MessageBody = MessageContent.refine(hasContent, { message: NEEDS_CONTENT, path: ['text'] });
 export type MessageBody = z.infer<typeof MessageBody>;
 
 export const Message = z.object({
@@ -74,11 +73,12 @@ export const Message = z.object({
   from: EmployeeId,
   ts: EpochMs,
   kind: MessageKind,
-  body: MessageBody,
+  /** Empty once recalled: the message keeps its place, not its content (see `visible`). */
+  body: MessageContent,
   client_msg_id: Id,
   workflow_id: z.string().max(256).optional(),
   recalled: z.boolean().optional(),
-});
+}).refine((m) => m.recalled === true || hasContent(m.body), { message: NEEDS_CONTENT, path: ['body', 'text'] });
 export type Message = z.infer<typeof Message>;
 
 export const Recipient = z.union([
@@ -99,3 +99,8 @@ export const ConversationSummary = z.object({
   unread: z.number().int().nonnegative().optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+/** A recalled message keeps its place (seq) but no longer its content. */
+export function visible(m: Message): Message {
+  return m.recalled ? { ...m, body: { mentions: [], attachments: [] } } : m;
+}

@@ -48,6 +48,7 @@ describe('agents end to end', () => {
       return { text: 'answered later' };
     }),
     t_rate: () => ({ text: 'rate ok' }),
+    t_context: (req) => ({ text: `ctx: ${req.context.last_messages.map((m) => m.body.text ?? '(recalled)').join(' | ')}` }),
     t_brief: (req) => ({ text: `brief: ${req.message.body.text} for ${req.context.asker.name}` }),
     t_relay1: () => ({ text: 'passing on', next_agent: 't_relay2' }),
     t_relay2: async () => {
@@ -91,7 +92,7 @@ describe('agents end to end', () => {
   });
 
   async function ask(client: TestClient, agent: string, text: string) {
-    return client.ok<{ msg_id: string; conversation_id: string }>('msg.send', { to: { direct: agent }, client_msg_id: ulid(), body: { text } });
+    return client.ok<{ msg_id: string; conversation_id: string; seq: number }>('msg.send', { to: { direct: agent }, client_msg_id: ulid(), body: { text } });
   }
 
   function messageFrom(client: TestClient, from: string, match: (m: Message) => boolean = () => true, timeoutMs = 20_000): Promise<Message> {
@@ -123,6 +124,21 @@ describe('agents end to end', () => {
     expect(workflow.step).toBe('done');
     expect(errorOf(await zhang.request('workflow.get', { workflow_id: answer.workflow_id })).code).toBe('E_FORBIDDEN');
     expect(errorOf(await li.request('workflow.get', { workflow_id: 'interaction:nope:t_echo' })).code).toBe('E_NOT_FOUND');
+  });
+
+  it('gives the agent the three messages before the question, recalled ones without their content', async () => {
+    const say = async (text: string) => {
+      const sent = await ask(li, 't_context', text);
+      const answer = await messageFrom(li, 't_context', (m) => m.seq === sent.seq + 1);
+      return { sent, answer };
+    };
+    const first = await say('alpha');
+    expect(first.answer.body.text).toBe('ctx: ');
+    const second = await say('beta');
+    await li.ok('msg.recall', { msg_id: second.sent.msg_id });
+    const { answer } = await say('gamma');
+    expect(answer.body.text).toBe(`ctx: ${first.answer.body.text} | (recalled) | ${second.answer.body.text}`);
+    expect(answer.body.text).not.toContain('beta');
   });
 
   it('relays from one agent to the next, each answer visible in the chat', async () => {

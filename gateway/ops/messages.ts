@@ -1,9 +1,9 @@
-import { conversationTopics, type ConversationSummary, type Employee, type Group, type Message, type OpPayload } from '../../schemas/index.js';
+import { conversationTopics, type ConversationSummary, type Employee, type Group, type Message, type OpPayload, visible } from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { ownAttachments, withLinks } from '../media.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
-import { noteSent, unreadCounts, visible } from './reading.js';
+import { noteSent, unreadCounts } from './reading.js';
 
 export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.send'>) {
   const access = 'direct' in p.to

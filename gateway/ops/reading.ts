@@ -1,4 +1,4 @@
-import { conversationTopics, parseConversationId, type Message, type OpPayload } from '../../schemas/index.js';
+import { conversationTopics, parseConversationId, visible, type Message, type OpPayload } from '../../schemas/index.js';
 import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../lib/bulk.js';
 import { cursorKey, type Models } from '../../lib/db.js';
 import type { Logger } from '../../lib/logger.js';
@@ -6,11 +6,6 @@ import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { withLinks } from '../media.js';
 import { conversationAccess, type Access } from './conversations.js';
-
-/** A recalled message keeps its place (seq) but no longer its content. */
-export function visible(m: Message): Message {
-  return m.recalled ? { ...m, body: { mentions: [], attachments: [] } } : m;
-}
 
 function cursorUpdate(conversationId: string, employeeId: string, seq: number): MaxUpdate {
   const identity = { conversation_id: conversationId, employee_id: employeeId };
@@ -109,6 +104,7 @@ export async function recall(ctx: GatewayContext, caller: Caller, p: OpPayload<'
     throw new OpError('E_CONFLICT', `messages can be recalled for ${Math.round(ctx.recallWindowMs / 1000)} s after sending`, 'payload.msg_id');
   }
   await ctx.m.Message.updateOne({ msg_id: p.msg_id }, { $set: { recalled: true } });
+  ctx.store.recent?.recall(msg.conversation_id, msg.seq);
   const ref = parseConversationId(msg.conversation_id)!;
   const event = { v: 1, type: 'recall', conversation_id: msg.conversation_id, msg_id: msg.msg_id };
   await Promise.all(conversationTopics(ref).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
