@@ -7,6 +7,7 @@ export * from './events.js';
 export * from './ops.js';
 export * from './webhook.js';
 export * from './agents.js';
+export * from './conversation.js';
 export * from './interaction.js';
 export * from './admin.js';
 export * from './http.js';

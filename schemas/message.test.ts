@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  Attachment, Card, ConversationId, ConversationSummary, directConversationId, groupConversationId, MAX_TEXT_LENGTH, Message,
+  Attachment, Card, ConversationId, directConversationId, groupConversationId, MAX_TEXT_LENGTH, Message,
   MessageBody, MessageKind, parseConversationId, Recipient,
 } from './message.js';
 
@@ -138,21 +138,4 @@ describe('Recipient', () => {
     'rejects %j',
     (r) => expect(Recipient.safeParse(r).success).toBe(false),
   );
-});
-
-describe('ConversationSummary', () => {
-  const row = { conversation_id: 'g:g1', kind: 'group', title: 'Sales', group_id: 'g1', last_seq: 0 };
-  it('accepts a row, with and without a last message', () => {
-    expect(ConversationSummary.safeParse(row).success).toBe(true);
-    expect(ConversationSummary.safeParse({ ...row, last_message: { ...message, conversation_id: 'g:g1' }, last_seq: 1, unread: 1 }).success).toBe(true);
-  });
-  it.each([
-    [{ kind: 'channel' }, 'kind'],
-    [{ last_seq: -1 }, 'last_seq'],
-    [{ unread: 0.5 }, 'unread'],
-    [{ conversation_id: 'g:+' }, 'conversation_id'],
-    [{ peer_id: '#' }, 'peer_id'],
-    [{ title: undefined }, 'title'],
-    [{ last_message: { ...message, seq: 0 } }, 'last_message.seq'],
-  ])('rejects %j at %s', (patch, path) => expect(paths(ConversationSummary, { ...row, ...patch })).toContain(path));
 });

@@ -87,19 +87,6 @@ export const Recipient = z.union([
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 
-/** One row of `conv.list`. `unread` is present once read cursors exist for the conversation. */
-export const ConversationSummary = z.object({
-  conversation_id: ConversationId,
-  kind: z.enum(['direct', 'group']),
-  title: z.string(),
-  peer_id: EmployeeId.optional(),
-  group_id: GroupId.optional(),
-  last_message: Message.optional(),
-  last_seq: z.number().int().nonnegative(),
-  unread: z.number().int().nonnegative().optional(),
-});
-export type ConversationSummary = z.infer<typeof ConversationSummary>;
-
 /** A recalled message keeps its place (seq) but no longer its content. */
 export function visible(m: Message): Message {
   return m.recalled ? { ...m, body: { mentions: [], attachments: [] } } : m;

@@ -5,7 +5,7 @@ import { createAgentServer, answerLater, type AgentHandler, type HostedAgent } f
 import { signBody } from '../lib/signing.js';
 import { freePort } from '../scripts/servers/servers.js';
 import {
-  directConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, type Event, type Handoff, type Message, type Task, type WorkflowRun,
+  directConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, type ConversationSummary, type Event, type Handoff, type Message, type Task, type WorkflowRun,
 } from '../schemas/index.js';
 import { interactionWorkflowId } from '../gateway/routing.js';
 import { errorOf, TestClient } from './client.js';
@@ -100,6 +100,11 @@ describe('agents end to end', () => {
       const e = r.json as Event;
       return e.type === 'message' && e.msg.from === from && match(e.msg);
     }, timeoutMs).then((r) => (r.json as { msg: Message }).msg);
+  }
+
+  async function handoffListed(client: TestClient, conversationId: string): Promise<Handoff | undefined> {
+    const { conversations } = await client.ok<{ conversations: ConversationSummary[] }>('conv.list', {});
+    return conversations.find((c) => c.conversation_id === conversationId)?.handoff;
   }
 
   async function runOf(workflowId: string, done = (r: WorkflowRun) => r.status === 'completed' || r.status === 'failed', waitMs = 20_000): Promise<WorkflowRun> {
@@ -241,9 +246,12 @@ describe('agents end to end', () => {
     await ask(li, 't_echo', 'anyone there?');
     await sleep(1_500);
     expect(await stack.m.Message.countDocuments({ conversation_id, from: 't_echo', 'body.text': 'echo: anyone there?' })).toBe(0);
+    // A client that reloads learns of the hand-off from its conversation list.
+    expect((await handoffListed(li, conversation_id))?.human_id).toBe('u_wang');
     expect(errorOf(await zhang.request('handoff.release', { conversation_id })).code).toBe('E_FORBIDDEN');
     const { handoff: released } = await wang.ok<{ handoff: Handoff }>('handoff.release', { conversation_id });
     expect(released).toMatchObject({ state: 'released', released_by: 'u_wang' });
+    expect(await handoffListed(li, conversation_id)).toBeUndefined();
     await ask(li, 't_echo', 'back again');
     expect((await messageFrom(li, 't_echo', (m) => m.body.text === 'echo: back again')).body.text).toBe('echo: back again');
   });

@@ -247,6 +247,11 @@ describe('web app in a browser', () => {
     const banner = main.getByRole('status').filter({ hasText: 'Wang Fang is handling this conversation' });
     await banner.waitFor({ timeout: AGENT_REPLY_MS });
     await banner.getByText('the customer wants to negotiate').waitFor();
+    // A reload starts from the server's word: the conversation list carries the hand-off.
+    await li.reload();
+    await li.getByRole('status').filter({ hasText: /^Connected$/ }).waitFor();
+    await openDirect(li, PRICING.id, PRICING.name);
+    await banner.waitFor();
     await banner.getByRole('button', { name: 'Release to the agents' }).click();
     await banner.waitFor({ state: 'detached' });
     await main.getByText('Hand off to a human').waitFor();

@@ -1,4 +1,6 @@
-import { conversationTopics, type ConversationSummary, type Employee, type Group, type Message, type OpPayload, visible } from '../../schemas/index.js';
+import {
+  conversationTopics, type ConversationSummary, type Employee, type Group, type Handoff, type Message, type OpPayload, visible,
+} from '../../schemas/index.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { ownAttachments, withLinks } from '../media.js';
@@ -77,14 +79,20 @@ export async function list(ctx: GatewayContext, caller: Caller) {
     })),
     ...groups.map((g) => ({ conversation_id: `g:${g.id}`, kind: 'group' as const, title: g.name, group_id: g.id })),
   ];
-  const unread = await unreadCounts(ctx.m, caller.id, rows.map((r) => r.conversation_id));
+  const ids = rows.map((r) => r.conversation_id);
+  const [unread, handoffs] = await Promise.all([
+    unreadCounts(ctx.m, caller.id, ids),
+    ctx.m.Handoff.find({ conversation_id: { $in: ids }, state: 'active' }, { _id: 0 }).lean<Handoff[]>()
+      .then((active) => new Map(active.map((h) => [h.conversation_id, h]))),
+  ]);
   const conversations: ConversationSummary[] = await Promise.all(
     rows.map(async (row) => {
       const last = await ctx.m.Message.findOne({ conversation_id: row.conversation_id }, { _id: 0 })
         .sort({ seq: -1 })
         .lean<Message>();
-      const counts = { unread: unread.get(row.conversation_id) ?? 0 };
-      return last ? { ...row, ...counts, last_message: withLinks(ctx, visible(last)), last_seq: last.seq } : { ...row, ...counts, last_seq: 0 };
+      const handoff = handoffs.get(row.conversation_id);
+      const extra = { unread: unread.get(row.conversation_id) ?? 0, ...(handoff ? { handoff } : {}) };
+      return last ? { ...row, ...extra, last_message: withLinks(ctx, visible(last)), last_seq: last.seq } : { ...row, ...extra, last_seq: 0 };
     }),
   );
   conversations.sort((a, b) => (b.last_message?.ts ?? 0) - (a.last_message?.ts ?? 0));

@@ -19,10 +19,10 @@ export class AppState {
   constructor(me: PublicProfile) {
     this.session = new Session(me);
     this.directory = new Directory(this.session);
-    this.chat = new Chat(this.session, this.directory);
+    this.handoffs = new Handoffs(this.session);
+    this.chat = new Chat(this.session, this.directory, this.handoffs);
     this.workflows = new Workflows(this.session);
     this.approvals = new Approvals(this.session);
-    this.handoffs = new Handoffs(this.session);
     this.session.listen(this.chat, this.workflows, this.approvals, this.handoffs);
   }
 }

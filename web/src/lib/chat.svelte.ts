@@ -1,6 +1,7 @@
 import { directConversationId, type ConversationSummary, type Event, type Message, type PublicProfile } from '$schemas';
 import { applyMessage, directStub, recipientOf, sortConversations } from './conversations';
 import type { Directory } from './directory.svelte';
+import type { Handoffs } from './handoffs.svelte';
 import { randomHex } from './ids';
 import { parseMentions } from './mentions';
 import { mergeMessages, seqGaps } from './messages';
@@ -24,12 +25,14 @@ export class Chat implements SessionListener {
 
   readonly #session: Session;
   readonly #directory: Directory;
+  readonly #handoffs: Handoffs;
   // Kept until a send succeeds, so retrying a send that timed out cannot store it twice.
   #clientMsgId = randomHex(12);
 
-  constructor(session: Session, directory: Directory) {
+  constructor(session: Session, directory: Directory, handoffs: Handoffs) {
     this.#session = session;
     this.#directory = directory;
+    this.#handoffs = handoffs;
     this.me = session.me;
   }
 
@@ -94,6 +97,7 @@ export class Chat implements SessionListener {
 
   async #refreshList(): Promise<void> {
     const { conversations } = await this.#session.request('conv.list', {});
+    this.#handoffs.listed(conversations);
     const known = new Set(conversations.map((c) => c.conversation_id));
     // Local stubs for chats without a first message yet are not on the server's list.
     const stubs = this.conversations.filter((c) => c.last_seq === 0 && !known.has(c.conversation_id));

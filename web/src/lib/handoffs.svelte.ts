@@ -1,5 +1,5 @@
-import type { Event, Handoff } from '$schemas';
-import { activeHandoff, applyHandoff } from './handoffs';
+import type { ConversationSummary, Event, Handoff } from '$schemas';
+import { activeHandoff, applyHandoff, listedHandoffs } from './handoffs';
 import { errorText, type Session, type SessionListener } from './session.svelte';
 
 /** Conversations handed to a human colleague, as far as this tab has heard. */
@@ -18,6 +18,11 @@ export class Handoffs implements SessionListener {
 
   active(conversationId: string | null): Handoff | undefined {
     return conversationId ? activeHandoff(this.book, conversationId) : undefined;
+  }
+
+  /** After each `conv.list`: the server's word on which conversations are handed off. */
+  listed(list: readonly ConversationSummary[]): void {
+    this.book = listedHandoffs(list);
   }
 
   event(event: Event): void {

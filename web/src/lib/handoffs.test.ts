@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary } from '../../../schemas/index.js';
 import { handoff } from './fixtures.js';
-import { activeHandoff, applyHandoff, mayRelease, mayRequestHandoff } from './handoffs.js';
+import { activeHandoff, applyHandoff, listedHandoffs, mayRelease, mayRequestHandoff } from './handoffs.js';
 
 const CONV = 'd:a_sales:u_li';
 
@@ -18,6 +18,17 @@ describe('applyHandoff and activeHandoff', () => {
     const newer = applyHandoff({}, handoff({ workflow_id: 'handoff:2', since: 10 }));
     const book = applyHandoff(newer, handoff({ workflow_id: 'handoff:1', since: 1, state: 'released' }));
     expect(activeHandoff(book, CONV)?.workflow_id).toBe('handoff:2');
+  });
+});
+
+describe('listedHandoffs', () => {
+  it('keeps the listed active hand-offs and forgets the rest', () => {
+    const row = (conversation_id: string, extra: Partial<ConversationSummary> = {}): ConversationSummary =>
+      ({ conversation_id, kind: 'direct', title: 'x', last_seq: 1, ...extra });
+    const book = listedHandoffs([row(CONV, { handoff: handoff() }), row('d:u_li:u_zhang')]);
+    expect(Object.keys(book)).toEqual([CONV]);
+    expect(activeHandoff(book, CONV)?.human_id).toBe('u_wang');
+    expect(listedHandoffs([row(CONV)])).toEqual({});
   });
 });
 

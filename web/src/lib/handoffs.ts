@@ -12,6 +12,14 @@ export function applyHandoff(book: HandoffBook, handoff: Handoff): Record<string
   return { ...book, [handoff.conversation_id]: handoff };
 }
 
+/**
+ * The hand-offs as a fresh conversation list tells them: active ones only, so one released while
+ * this tab was away is gone too. Events after the list update it as usual.
+ */
+export function listedHandoffs(list: readonly ConversationSummary[]): Record<string, Handoff> {
+  return Object.fromEntries(list.flatMap((c) => (c.handoff ? [[c.conversation_id, c.handoff]] : [])));
+}
+
 /** The hand-off a conversation is under right now, if any. */
 export function activeHandoff(book: HandoffBook, conversationId: string): Handoff | undefined {
   const h = book[conversationId];
