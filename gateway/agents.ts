@@ -131,10 +131,10 @@ export interface AgentWork {
 
 const WAIT_MS = 15_000;
 
-function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
+function within<T>(ms: number, work: Promise<T>, what: string, meanwhile = 'retry later'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OpError('E_UNAVAILABLE', `${what} did not answer in time; retry later`)), ms);
+    timer = setTimeout(() => reject(new OpError('E_UNAVAILABLE', `${what} did not answer in time; ${meanwhile}`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -142,8 +142,11 @@ function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
 export function temporalWork(client: Client, taskQueue: string): AgentWork {
   return {
     async decide(task, decision) {
+      // One update id per task: a decision retried while the first is still on its way (the
+      // worker is down, say) joins that first one instead of being refused as a second decision.
+      const update = client.workflow.getHandle(task.workflow_id).executeUpdate<Task, [DecisionInput]>('decide', { args: [decision], updateId: `decide:${task.task_id}` });
       try {
-        return await within(WAIT_MS, client.workflow.getHandle(task.workflow_id).executeUpdate('decide', { args: [decision] }), 'the workflow');
+        return await within(WAIT_MS, update, 'the workflow', 'the decision was not confirmed and may still take effect; send it again to learn the outcome');
       } catch (err) {
         // The validator's refusals start with the error code they stand for.
         const message = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? '') : '';

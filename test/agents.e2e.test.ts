@@ -205,6 +205,8 @@ describe('agents end to end', () => {
     expect(decided).toMatchObject({ state: 'approved', decision: { by: 'u_zhang', decision: 'approve', comment: 'fine' } });
     expect((await runOf(task.workflow_id)).pending_task_id).toBeUndefined();
     expect(errorOf(await zhang.request('task.decide', { task_id: task.task_id, decision: 'reject' })).code).toBe('E_CONFLICT');
+    // The same decision again is answered with the outcome, not refused, and decides nothing twice.
+    expect((await zhang.ok<{ task: Task }>('task.decide', { task_id: task.task_id, decision: 'approve' })).task).toEqual(decided);
     await li.waitFor((r) => (r.json as Event).type === 'task' && (r.json as { task: Task }).task.state === 'approved');
     await messageFrom(li, 't_approve', (m) => m.kind === 'system' && /approved/.test(m.body.text ?? ''));
     expect(await stack.m.Audit.countDocuments({ op: 'task.decide', target: task.task_id, actor: 'u_zhang' })).toBe(1);

@@ -47,15 +47,15 @@ export class TestClient {
   }
 
   /** Publishes raw bytes on a request topic and waits for the response to that seq_id. */
-  async requestRaw(seqId: string, payload: string | Buffer): Promise<ResponseEnvelope> {
+  async requestRaw(seqId: string, payload: string | Buffer, timeoutMs?: number): Promise<ResponseEnvelope> {
     const respTopic = topics.resp(this.clientId, seqId);
-    const response = this.waitFor((r) => r.topic === respTopic);
+    const response = this.waitFor((r) => r.topic === respTopic, timeoutMs);
     await this.mqtt.publishAsync(topics.req(seqId), payload, { qos: 1 });
     return (await response).json as ResponseEnvelope;
   }
 
-  request(op: string, payload: Record<string, unknown>, seqId = ulid()): Promise<ResponseEnvelope> {
-    return this.requestRaw(seqId, JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() }));
+  request(op: string, payload: Record<string, unknown>, seqId = ulid(), timeoutMs?: number): Promise<ResponseEnvelope> {
+    return this.requestRaw(seqId, JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() }), timeoutMs);
   }
 
   /** The `result` of a request that must succeed. */

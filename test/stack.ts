@@ -19,8 +19,8 @@ export interface Stack {
   logDir: string;
   /** Starts the Temporal worker (not every test needs one). */
   startWorker(): Promise<AppProcess>;
-  /** Kills the worker with `signal` and starts a new one (the demo agent keeps running). */
-  restartWorker(signal: NodeJS.Signals): Promise<void>;
+  /** Kills the worker with `signal`, runs `meanwhile`, and starts a new one (the demo agent keeps running). */
+  restartWorker(signal: NodeJS.Signals, meanwhile?: () => Promise<void>): Promise<void>;
   /** Kills the gateway with `signal` and starts it again on the same ports, data and secrets. */
   restartGateway(signal: NodeJS.Signals): Promise<void>;
   login(employeeId: string, password?: string): Promise<string>;
@@ -103,13 +103,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await waitFor('the demo agent', async () => (await fetch(`http://127.0.0.1:${agentPort}/`)).status === 404, agent);
       return worker;
     },
-    async restartWorker(signal) {
+    async restartWorker(signal, meanwhile) {
       const old = currentWorker;
       if (!old) throw new Error('no worker to restart');
       const exited = new Promise((resolve) => old.child.once('exit', resolve));
       old.child.kill(signal);
       await exited;
       apps.splice(apps.indexOf(old), 1);
+      await meanwhile?.();
       currentWorker = startApp('worker', tsx('activities/worker.ts'), env, logDir);
       apps.push(currentWorker);
     },

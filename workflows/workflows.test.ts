@@ -29,6 +29,9 @@ interface Scenario {
   noHuman?: boolean;
   busyFor?: number;
   relay?: Relay;
+  /** openTask stores nothing until this settles; `opening` is the task it was asked for. */
+  taskGate?: Promise<void>;
+  opening?: string;
   posts: PostInput[];
   reports: WorkflowRun[];
   tasks: Task[];
@@ -83,6 +86,8 @@ const activities: Activities = {
   },
   async openTask(input) {
     const s = scenarioOf();
+    s.opening = input.task_id;
+    await s.taskGate;
     const task: Task = { ...input, state: 'pending', created_at: Date.now(), due_at: Date.now() + (s.approvalMs ?? 60_000) };
     s.tasks.push(task);
     return task;
@@ -149,8 +154,10 @@ async function record(workflowId: string, name: string) {
   writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(history));
 }
 
-function interaction(id: string, agent_id = 'a_one') {
-  return env.client.workflow.start<typeof agentInteraction>('agentInteraction', { taskQueue, workflowId: id, args: [{ agent_id, msg_id: id, message: { ...MESSAGE, msg_id: id } }] });
+function interaction(id: string, agent_id = 'a_one', workflowTaskTimeout?: string) {
+  return env.client.workflow.start<typeof agentInteraction>('agentInteraction', {
+    taskQueue, workflowId: id, args: [{ agent_id, msg_id: id, message: { ...MESSAGE, msg_id: id } }], ...(workflowTaskTimeout ? { workflowTaskTimeout } : {}),
+  });
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 10_000) {
@@ -286,6 +293,22 @@ describe('approval', () => {
     expect(result.status).toBe('completed');
     expect(texts(s)).toEqual(['refund of 5000 needs approval', 'refund paid']);
     await record(id, 'agentInteraction-approved');
+  });
+
+  it('a decision that comes before its task is pending waits for it, then counts', async () => {
+    // What a new worker re-running the step that asks meets: the task is stored and announced,
+    // the approver answers, and the decision reaches the workflow before the wait does. Here the
+    // workflow task heartbeats while openTask is held, and the update comes in on the heartbeat.
+    let open!: () => void;
+    const { id, s } = scenario({ a_one: () => needsApproval() }, { taskGate: new Promise<void>((r) => (open = r)) });
+    const handle = await interaction(id, 'a_one', '1 second');
+    await until(() => s.opening !== undefined);
+    const decided = handle.executeUpdate<Task, [DecisionInput]>('decide', { args: [decide('u_zhang', 'approve', s.opening!, 'early')] });
+    await new Promise((r) => setTimeout(r, 2_000));
+    open();
+    expect(await decided).toMatchObject({ task_id: s.opening, state: 'approved', decision: { comment: 'early' } });
+    expect(await handle.result()).toMatchObject({ status: 'completed', step: 'done' });
+    await record(id, 'agentInteraction-early-decision');
   });
 
   it('ends on a rejection', async () => {

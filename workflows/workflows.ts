@@ -267,19 +267,32 @@ async function callHop(
 class Approvals {
   private decision: DecisionInput | undefined;
   private recorded: Task | undefined;
+  /** Tasks decided or escalated: no decision for them is taken any more. */
+  private readonly closed = new Set<string>();
 
   constructor(private readonly visible: Visible, private readonly ctx: LoadedInteraction, private readonly workflowId: string) {
     setHandler(decideUpdate, async (d) => {
+      // A decision can come before its task is pending here: a new worker re-running the step
+      // that asked for it (the old one died) has stored and announced the task, not yet reached
+      // the wait. It waits for the task, then is checked as the validator would have.
+      const settled = () => this.visible.live.pending_task?.task_id === d.task_id || this.closed.has(d.task_id);
+      if (!settled()) await condition(settled);
+      this.refuse(d, this.visible.live.pending_task);
       this.decision = d;
       await condition(() => this.recorded?.task_id === d.task_id);
       return this.recorded!;
     }, {
       validator: (d) => {
         const task = this.visible.live.pending_task;
-        if (!task || task.task_id !== d.task_id || this.decision?.task_id === d.task_id) throw new Error('E_CONFLICT: this task is not waiting for a decision');
-        if (d.by !== task.approver_id) throw new Error(`E_FORBIDDEN: only ${task.approver_id} may decide this task`);
+        if (task || this.closed.has(d.task_id)) this.refuse(d, task);
       },
     });
+  }
+
+  /** Throws why `d` may not decide `task`; the gateway reads the code off the front of the message. */
+  private refuse(d: DecisionInput, task: Task | undefined): asserts task is Task {
+    if (!task || task.task_id !== d.task_id || this.decision?.task_id === d.task_id) throw new Error('E_CONFLICT: this task is not waiting for a decision');
+    if (d.by !== task.approver_id) throw new Error(`E_FORBIDDEN: only ${task.approver_id} may decide this task`);
   }
 
   /** True when approved; otherwise the outcome is already in the chat and the state. */
@@ -303,6 +316,7 @@ class Approvals {
       const decided = await condition(() => this.decision?.task_id === current.task_id, Math.max(1, current.due_at - Date.now()));
       if (decided) {
         this.recorded = await io.decideTask({ task: current, decision: this.decision! });
+        this.closed.add(current.task_id);
         this.visible.live.pending_task = undefined;
         const approved = this.recorded.state === 'approved';
         if (!approved) await this.visible.report('completed', `rejected by ${current.approver_id}`);
@@ -310,6 +324,7 @@ class Approvals {
         return approved;
       }
       // Decisions for the old task are refused from here on, before the escalation is written.
+      this.closed.add(current.task_id);
       this.visible.live.pending_task = undefined;
       task = await io.escalateTask({ task: current, task_id: `t-${uuid4()}` });
     }

@@ -30,12 +30,19 @@ export async function listTasks(ctx: GatewayContext, caller: Caller, p: OpPayloa
   return { tasks };
 }
 
-/** Only the approver decides, once; the workflow's own validator checks the same again. */
+/**
+ * Only the approver decides, once; the workflow's own validator checks the same again. The same
+ * decision sent again answers with the decided task: that is how a client learns the outcome of a
+ * decision that was answered E_UNAVAILABLE.
+ */
 export async function decideTask(ctx: GatewayContext, caller: Caller, p: OpPayload<'task.decide'>, via: AuditEntry['via'] = 'mqtt') {
   const task = await ctx.m.Task.findOne({ task_id: p.task_id }, { _id: 0 }).lean<Task>();
   if (!task) throw new OpError('E_NOT_FOUND', `no task "${p.task_id}"`, 'payload.task_id');
   if (task.approver_id !== caller.id) throw new OpError('E_FORBIDDEN', `only ${task.approver_id} may decide this task`, 'payload.task_id');
-  if (task.state !== 'pending') throw new OpError('E_CONFLICT', `the task is ${task.state} already`, 'payload.task_id');
+  if (task.state !== 'pending') {
+    if (task.decision?.by === caller.id && task.decision.decision === p.decision) return { task };
+    throw new OpError('E_CONFLICT', `the task is ${task.state} already`, 'payload.task_id');
+  }
   const decided = await ctx.work.decide(task, {
     task_id: task.task_id, by: caller.id, decision: p.decision, via, ...(p.comment ? { comment: p.comment } : {}),
   });
