@@ -6,6 +6,8 @@ import {
   type AgentRequest, type AuditEntry, type Card, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
   type WorkflowRun,
 } from '../schemas/index.js';
+import { Batcher } from '../lib/batching.js';
+import { keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
 import type { Models } from '../lib/db.js';
 import { orgCache } from '../lib/org-cache.js';
 import type { MessageStore } from '../lib/messages.js';
@@ -88,6 +90,14 @@ export interface HandoffInput {
 
 export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' };
 
+/** A workflow's visible state as an update of its mirror document. */
+function mirroring(run: WorkflowRun): KeyedUpsert {
+  // A task decided or an error cleared must not linger in the mirror.
+  const cleared = Object.fromEntries((['pending_task_id', 'error'] as const).filter((k) => run[k] === undefined).map((k) => [k, '']));
+  const update = Object.keys(cleared).length ? { $set: run, $unset: cleared } : { $set: run };
+  return { id: run.workflow_id, update, legacy: { filter: { workflow_id: run.workflow_id }, update } };
+}
+
 /** How many earlier messages of the conversation an agent is given with the question. */
 const CONTEXT_MESSAGES = 3;
 const DUPLICATE_KEY = 11000;
@@ -97,6 +107,11 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
   // Every interaction reads its agent and asker; the directory cache makes that one batched
   // query per moment instead of a scan each on FerretDB, at the price of ORG_CACHE_TTL_MS staleness.
   const org = orgCache(m);
+  // Every workflow mirrors each step; the steps of concurrent workflows go out in shared commands.
+  const mirror = new Batcher<WorkflowRun, undefined>(async (runs) => {
+    await upsertAll(keyedCollection(m.WorkflowRun), runs.map(mirroring));
+    return runs.map(() => undefined);
+  });
 
   async function employee(id: string): Promise<Employee> {
     const e = await org.employee(id);
@@ -272,16 +287,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
 
     /** The WorkflowRun mirror, and the `workflow` event on the conversation's topics. */
     async reportWorkflow(run: WorkflowRun): Promise<void> {
-      // A task decided or an error cleared must not linger in the mirror.
-      const cleared = Object.fromEntries((['pending_task_id', 'error'] as const).filter((k) => run[k] === undefined).map((k) => [k, '']));
-      const update = Object.keys(cleared).length ? { $set: run, $unset: cleared } : { $set: run };
-      try {
-        await m.WorkflowRun.updateOne({ _id: run.workflow_id }, update, { upsert: true });
-      } catch (err) {
-        // A run an older version mirrored under an ObjectId: its workflow_id is taken, so update it there.
-        if (!isDuplicate(err)) throw err;
-        await m.WorkflowRun.updateOne({ workflow_id: run.workflow_id }, update);
-      }
+      await mirror.add(run);
       const { workflow_id, conversation_id, status, step } = run;
       await publishToConversation(conversation_id, { v: 1, type: 'workflow', workflow_id, conversation_id, status, step });
     },

@@ -1,6 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LazyMax, upsertMax, type KeyedCollection, type MaxUpdate } from './bulk.js';
+import { LazyMax, upsertAll, upsertMax, type KeyedCollection, type MaxUpdate } from './bulk.js';
 import { createLogger } from './logger.js';
 
 const log = createLogger('test', 'silent');
@@ -8,7 +8,7 @@ const log = createLogger('test', 'silent');
 const update = (id: string, value: number): MaxUpdate => ({ id, max: { value }, onInsert: { key: id }, legacy: { key: id } });
 
 /** Against the run's real FerretDB, in a database of its own. */
-describe('upsertMax and LazyMax', () => {
+describe('upsertAll, upsertMax and LazyMax', () => {
   let client: MongoClient;
   let db: Db;
   let coll: KeyedCollection;
@@ -33,6 +33,15 @@ describe('upsertMax and LazyMax', () => {
     expect(await valueOf('old')).toEqual([7]);
     expect(await valueOf('after')).toEqual([1]);
     expect(await coll.findOne({ _id: 'new' })).toMatchObject({ key: 'new', value: 3 });
+  });
+
+  it('upsertAll sets and unsets fields, creating documents and updating ones keyed by ObjectId where they are', async () => {
+    await db.collection('counters').insertOne({ key: 'run-old', state: 'waiting', pending: 't1' });
+    const set = (key: string, state: string, unset = false) =>
+      ({ id: key, update: { $set: { key, state }, ...(unset ? { $unset: { pending: '' } } : {}) }, legacy: { filter: { key }, update: { $set: { key, state }, ...(unset ? { $unset: { pending: '' } } : {}) } } });
+    await upsertAll(coll, [set('run-new', 'running'), set('run-old', 'completed', true)]);
+    expect(await coll.findOne({ _id: 'run-new' }, { projection: { _id: 0 } })).toEqual({ key: 'run-new', state: 'running' });
+    expect(await coll.find({ key: 'run-old' }, { projection: { _id: 0 } }).toArray()).toEqual([{ key: 'run-old', state: 'completed' }]);
   });
 
   it('LazyMax writes a document at once the first time, then at most once per gap, with the highest value', async () => {

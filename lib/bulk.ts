@@ -1,4 +1,4 @@
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Document, UpdateFilter } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { Logger } from './logger.js';
 
@@ -62,18 +62,27 @@ export interface MaxUpdate {
  */
 const UPDATES_PER_COMMAND = 8;
 
+/** One document to update by `_id`, created if it does not exist. */
+export interface KeyedUpsert {
+  id: string;
+  update: UpdateFilter<KeyedDoc>;
+  /** Where and how the document is updated instead when an older version wrote it under an ObjectId. */
+  legacy: { filter: Document; update: UpdateFilter<KeyedDoc> };
+}
+
 /**
- * Raises the fields of each document, creating documents that do not exist, in unordered
- * bulkWrites of at most UPDATES_PER_COMMAND. A document an older version wrote (ObjectId `_id`)
- * makes the upsert collide with its other unique index; it is raised where it is instead. FerretDB
- * stops an update command at its first failure and misreports which one it was, so after a
- * collision each update of that command is done again alone.
+ * Updates each document by `_id`, creating those that do not exist, in unordered bulkWrites of at
+ * most UPDATES_PER_COMMAND. A document an older version wrote (ObjectId `_id`) makes the upsert
+ * collide with its other unique index; it is updated where it is instead. FerretDB stops an update
+ * command at its first failure and misreports which one it was, so after a collision each update
+ * of that command is done again alone. Two updates of one document must not share a call: an
+ * unordered write may apply them in either order.
  */
-export async function upsertMax(collection: KeyedCollection, updates: readonly MaxUpdate[]): Promise<void> {
-  for (let i = 0; i < updates.length; i += UPDATES_PER_COMMAND) {
-    const chunk = updates.slice(i, i + UPDATES_PER_COMMAND);
+export async function upsertAll(collection: KeyedCollection, upserts: readonly KeyedUpsert[]): Promise<void> {
+  for (let i = 0; i < upserts.length; i += UPDATES_PER_COMMAND) {
+    const chunk = upserts.slice(i, i + UPDATES_PER_COMMAND);
     try {
-      await collection.bulkWrite(chunk.map((u) => ({ updateOne: { filter: { _id: u.id }, update: raising(u), upsert: true } })), { ordered: false });
+      await collection.bulkWrite(chunk.map((u) => ({ updateOne: { filter: { _id: u.id }, update: u.update, upsert: true } })), { ordered: false });
     } catch (err) {
       if (!writeFailures(err)?.every((f) => f.code === DUPLICATE_KEY)) throw err;
       await Promise.all(chunk.map((u) => upsertOne(collection, u)));
@@ -81,15 +90,22 @@ export async function upsertMax(collection: KeyedCollection, updates: readonly M
   }
 }
 
-const raising = (u: MaxUpdate) => ({ $max: u.max, $setOnInsert: u.onInsert });
-
-async function upsertOne(collection: KeyedCollection, u: MaxUpdate): Promise<void> {
+async function upsertOne(collection: KeyedCollection, u: KeyedUpsert): Promise<void> {
   try {
-    await collection.updateOne({ _id: u.id }, raising(u), { upsert: true });
+    await collection.updateOne({ _id: u.id }, u.update, { upsert: true });
   } catch (err) {
     if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
-    await collection.updateOne(u.legacy, { $max: u.max });
+    await collection.updateOne(u.legacy.filter, u.legacy.update);
   }
+}
+
+/** Raises the fields of each document (see upsertAll), creating documents that do not exist. */
+export function upsertMax(collection: KeyedCollection, updates: readonly MaxUpdate[]): Promise<void> {
+  return upsertAll(collection, updates.map((u) => ({
+    id: u.id,
+    update: { $max: u.max, $setOnInsert: u.onInsert },
+    legacy: { filter: u.legacy, update: { $max: u.max } },
+  })));
 }
 
 const REST_FACTOR = 19;

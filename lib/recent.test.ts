@@ -57,6 +57,16 @@ describe('RecentMessages', () => {
     expect(texts(await s.recent!.before(second, 3))).toEqual(['first']);
   });
 
+  it('still answers a question that waited while a burst of messages came after it', async () => {
+    const s = store();
+    const conv = 'g:g_recent_burst';
+    for (const id of ['one', 'two', 'three']) await send(s, conv, 'u_a', id);
+    const question = await send(s, conv, 'u_a', 'question');
+    for (let i = 0; i < 20; i++) await send(s, conv, 'u_b', `later-${i}`);
+    await settle();
+    expect(texts(await s.recent!.before(question, 3))).toEqual(['one', 'two', 'three']);
+  });
+
   it('hides what was recalled after it was remembered', async () => {
     const s = store();
     const conv = 'g:g_recent_c';

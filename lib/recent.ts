@@ -3,8 +3,11 @@ import type { Message } from '../schemas/index.js';
 import { Batcher } from './batching.js';
 import type { Logger } from './logger.js';
 
-/** Entries per conversation: an agent's context of 3, with room for pushes out of order and recall marks. */
-const KEEP = 8;
+/**
+ * Entries per conversation: an agent's context of 3, with room for the messages that arrive while
+ * a question waits its turn (a burst of questions in one chat), pushes out of order and recall marks.
+ */
+const KEEP = 32;
 /** A conversation quiet for this long drops out; its next agent question reads the database. */
 const TTL_MS = 10 * 60_000;
 /** Longer messages are not kept: the lists stay small, and such a context comes from the database. */
