@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
 import { ulid } from 'ulid';
 import { createAgentServer } from '../agents/sdk/index.js';
+import { interactionWorkflowId } from '../gateway/routing.js';
 import { benchIds, closePeers, connectPeers, employeeSpecs, now, sleep, until, type Peer } from './clients.js';
 import { cpuMeter, fmtCores } from './procs.js';
 import type { BenchResult } from './report.js';
@@ -54,8 +56,21 @@ function answerWatcher(peers: readonly Peer[]) {
   return answered;
 }
 
-function ask(peer: Peer, question: string): Promise<unknown> {
-  return peer.request('msg.send', { to: { direct: AGENT }, client_msg_id: question, body: { text: 'what is new?' } });
+async function ask(peer: Peer, question: string): Promise<string> {
+  const sent = await peer.request('msg.send', { to: { direct: AGENT }, client_msg_id: question, body: { text: 'what is new?' } });
+  if (!sent.ok) throw new Error(`msg.send refused: ${sent.error.code} ${sent.error.message}`);
+  return (sent.result as { msg_id: string }).msg_id;
+}
+
+/** When the Temporal server started each message's interaction workflow. */
+async function startTimes(temporalAddress: string, msgIds: readonly string[]): Promise<number[]> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    const client = new Client({ connection });
+    return await Promise.all(msgIds.map(async (id) => (await client.workflow.getHandle(interactionWorkflowId(id, AGENT)).describe()).startTime.getTime()));
+  } finally {
+    await connection.close();
+  }
 }
 
 /**
@@ -63,7 +78,7 @@ function ask(peer: Peer, question: string): Promise<unknown> {
  * dispatch queue, a Temporal workflow on the dev server, the worker's webhook call and the store.
  */
 export async function runAgents(stack: BenchStack, opts: AgentBenchOptions): Promise<BenchResult> {
-  await stack.withTemporal();
+  const temporalAddress = await stack.withTemporal();
   const secret = randomBytes(32).toString('base64url');
   const agent = await startAgent(secret);
   const askers = benchIds('ask_', opts.askers);
@@ -82,7 +97,7 @@ export async function runAgents(stack: BenchStack, opts: AgentBenchOptions): Pro
       for (let i = 0; i < opts.interactions; i++) {
         const question = ulid();
         sentAt.set(question, now());
-        void ask(peers[i % peers.length]!, question);
+        ask(peers[i % peers.length]!, question).catch(() => undefined); // unanswered: counted as a timeout
         await sleep(1000 / opts.ratePerSecond);
       }
       await until(() => [...sentAt.keys()].every((q) => answered.has(q)), opts.timeoutMs, 10);
@@ -91,12 +106,16 @@ export async function runAgents(stack: BenchStack, opts: AgentBenchOptions): Pro
       const burst = Array.from({ length: opts.burst }, () => ulid());
       const meter = cpuMeter(stack.pids());
       const t0 = now();
-      await Promise.all(burst.map((q, i) => ask(peers[i % peers.length]!, q)));
+      const wallAtStart = Date.now();
+      const msgIds = await Promise.all(burst.map((q, i) => ask(peers[i % peers.length]!, q)));
       const allIn = await until(() => burst.every((q) => answered.has(q)), opts.timeoutMs, 10);
       const seconds = (Math.max(...burst.map((q) => answered.get(q) ?? now())) - t0) / 1000;
       const cores = meter();
       const done = burst.filter((q) => answered.has(q)).length;
       const perSecond = done / seconds;
+      // Started: from the first question sent to the last workflow the Temporal server started.
+      const started = await startTimes(temporalAddress, msgIds);
+      const startedPerSecond = started.length / ((Math.max(...started) - wallAtStart) / 1000);
 
       return {
         rows: [
@@ -109,6 +128,13 @@ export async function runAgents(stack: BenchStack, opts: AgentBenchOptions): Pro
           },
           {
             bench: '6. agent interactions per second',
+            metric: 'started / s',
+            gateway: fmtRate(startedPerSecond).replace('msg/s', 'interactions/s'),
+            raw: '–',
+            note: `${opts.burst} questions sent at once, until the Temporal server started the last one's workflow`,
+          },
+          {
+            bench: '6. agent interactions per second',
             metric: 'answered / s',
             gateway: fmtRate(perSecond).replace('msg/s', 'interactions/s'),
             raw: '–',
@@ -117,7 +143,8 @@ export async function runAgents(stack: BenchStack, opts: AgentBenchOptions): Pro
         ],
         goals: [
           { goal: '@agent round trip p95 < 300 ms', met: roundTrip.p95 < 300, measured: `p95 ${fmtMs(roundTrip.p95, opts.timeoutMs)}` },
-          { goal: '≥ 50 agent interactions/s', met: perSecond >= 50, measured: `${perSecond.toFixed(1)}/s` },
+          { goal: '≥ 50 agent interactions started/s', met: startedPerSecond >= 50, measured: `${startedPerSecond.toFixed(1)}/s started` },
+          { goal: '≥ 50 agent interactions answered/s (sustained)', met: perSecond >= 50, measured: `${perSecond.toFixed(1)}/s answered` },
         ],
         notes: [`agents burst: CPU ${fmtCores(cores)}`],
       };

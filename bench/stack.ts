@@ -39,9 +39,10 @@ export interface BenchStack {
   restartGateway(): Promise<void>;
   /**
    * Starts a Temporal dev server, points a new gateway at it and starts a worker: only the agent
-   * bench needs them, so the messaging figures are taken without their load.
+   * bench needs them, so the messaging figures are taken without their load. Resolves with the
+   * dev server's address.
    */
-  withTemporal(): Promise<void>;
+  withTemporal(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -167,6 +168,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         await stack.restartGateway();
         worker = startApp('worker', tsx('activities/worker.ts'), current.env, logDir);
         stopWorker = () => worker!.stop();
+        return temporal.url;
       },
       stop,
     };
