@@ -169,7 +169,7 @@ export function temporalWork(client: Client, taskQueue: string): AgentWork {
       return within(3_000, client.workflow.getHandle(workflowId).query<LiveState>('state'), 'the workflow').catch(() => undefined);
     },
     async handoff(workflowId, input) {
-      await within(WAIT_MS, client.workflow.execute('humanHandoff', { taskQueue, workflowId, args: [input] }), 'the hand-off');
+      await within(WAIT_MS, client.workflow.execute('humanHandoff', { taskQueue, workflowId, args: [input] }), 'the hand-off', 'it may still go ahead; ask again to learn the outcome');
     },
   };
 }

@@ -268,6 +268,8 @@ describe('agents end to end', () => {
     await li.ok('handoff.release', { conversation_id });
     const { handoff } = await li.ok<{ handoff: Handoff }>('handoff.request', { conversation_id, reason: 'still unhappy' });
     expect(handoff).toMatchObject({ state: 'active', requested_by: 'u_li', human_id: 'u_wang', reason: 'still unhappy' });
+    // Asking again, as after an unconfirmed request, answers with the same hand-off.
+    expect((await li.ok<{ handoff: Handoff }>('handoff.request', { conversation_id })).handoff).toEqual(handoff);
     await li.ok('handoff.release', { conversation_id });
     expect(errorOf(await zhang.request('handoff.request', { conversation_id })).code).toBe('E_FORBIDDEN');
   });

@@ -84,11 +84,15 @@ async function conversationAgent(ctx: GatewayContext, conversationId: string, ca
   return last?.hops.at(-1)?.agent_id;
 }
 
+/**
+ * Asking again for a hand-off one asked for answers with it: that is how a client learns the
+ * outcome of a request that was answered E_UNAVAILABLE (the hand-off may have gone ahead).
+ */
 export async function requestHandoff(ctx: GatewayContext, caller: Caller, p: OpPayload<'handoff.request'>) {
   await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
-  if (await ctx.m.Handoff.exists({ conversation_id: p.conversation_id, state: 'active' })) {
-    throw new OpError('E_CONFLICT', 'this conversation is already with a human colleague', 'payload.conversation_id');
-  }
+  const active = await ctx.m.Handoff.findOne({ conversation_id: p.conversation_id, state: 'active' }, { _id: 0 }).lean<Handoff>();
+  if (active?.requested_by === caller.id) return { handoff: active };
+  if (active) throw new OpError('E_CONFLICT', 'this conversation is already with a human colleague', 'payload.conversation_id');
   const agent = await conversationAgent(ctx, p.conversation_id, caller);
   if (!agent) throw new OpError('E_CONFLICT', 'no agent takes part in this conversation', 'payload.conversation_id');
   const workflowId = `handoff:${p.conversation_id}:${ulid()}`;
