@@ -67,7 +67,8 @@ const LAST_SEQ_GAP_MS = 5_000;
  * - Each process remembers the last seq it knows exists per conversation, seeded from the
  *   conversation document (by `_id`). Writers in one process take turns per conversation; a
  *   collision on the seq index (another process wrote, or `last_seq` lags after a crash) moves on
- *   to the next seq, then asks for the true last one. Only a seq known to exist is ever built on,
+ *   past the newest seq remembered in Redis (recent.ts) or to the next seq, then asks the
+ *   database for the true last one. Only a seq known to exist is ever built on,
  *   and messages are never deleted, so seqs stay gap-free.
  * - Messages of all conversations arriving together go out in one unordered insertMany.
  * - The conversation document is inserted with the first message this process stores in it (a
@@ -129,7 +130,7 @@ export class MessageStore {
         if (stored) return { message: stored, created: false };
         if (collided === 'key') throw new Error(`duplicate key for ${messageKey(input.from, input.client_msg_id)}, but no such message`);
       }
-      tail.seq = attempt < PROBES ? message.seq : await this.lastSeq(input.conversation_id);
+      tail.seq = attempt < PROBES ? await this.pastCollision(input.conversation_id, message.seq) : await this.lastSeq(input.conversation_id);
     }
     throw new Error(`could not assign a sequence number in ${input.conversation_id} after ${MAX_ATTEMPTS} attempts`);
   }
@@ -190,6 +191,15 @@ export class MessageStore {
       throw err;
     });
     return this.legacyKeys;
+  }
+
+  /**
+   * Where to go on from a seq another writer took: past the newest message any process has
+   * remembered in Redis (a gateway and a worker answering in one chat collide at every answer,
+   * several seqs behind), else to the next seq.
+   */
+  private async pastCollision(conversationId: string, taken: number): Promise<number> {
+    return Math.max(taken, (await this.recent?.newestSeq(conversationId)) ?? 0);
   }
 
   /** The slow way, by the (conversation_id, seq) index: a scan of the collection on FerretDB. */

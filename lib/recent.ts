@@ -81,6 +81,25 @@ export class RecentMessages {
     return found;
   }
 
+  /**
+   * The highest seq remembered for the conversation: a message stored by some process, so a seq
+   * that exists. Undefined when nothing is remembered or Redis cannot say.
+   */
+  async newestSeq(conversationId: string): Promise<number | undefined> {
+    let raw: string[];
+    try {
+      raw = await this.redis.lrange(this.key(conversationId), 0, -1);
+    } catch {
+      return undefined;
+    }
+    let newest: number | undefined;
+    for (const item of raw) {
+      const entry = JSON.parse(item) as Message | RecallMark;
+      if (!('recalled_seq' in entry)) newest = Math.max(newest ?? 0, entry.seq);
+    }
+    return newest;
+  }
+
   private key(conversationId: string): string {
     return `${this.prefix}recent:${conversationId}`;
   }
