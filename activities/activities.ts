@@ -8,6 +8,7 @@ import {
 } from '../schemas/index.js';
 import { Batcher } from '../lib/batching.js';
 import { keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
+import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import { orgCache } from '../lib/org-cache.js';
 import type { MessageStore } from '../lib/messages.js';
@@ -254,7 +255,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     async callAgent(input: { agent_id: string; request: AgentRequest }): Promise<CallOutcome> {
       const agent = await employee(input.agent_id);
       const endpoint = agent.agent_profile?.webhook_endpoint;
-      const secret = (await m.Credential.findOne({ employee_id: agent.id }).lean())?.api_secret;
+      const secret = (await credentialOf(m, agent.id))?.api_secret;
       if (agent.status !== 'active') throw ApplicationFailure.nonRetryable(`agent "${agent.id}" is disabled`, 'AgentRejected');
       if (!endpoint || !secret) throw ApplicationFailure.nonRetryable(`agent "${agent.id}" has no webhook`, 'AgentRejected');
       const body = JSON.stringify(input.request);

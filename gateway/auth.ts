@@ -1,6 +1,7 @@
 import { ClientId, employeeOfClient, publicProfile, type Employee, type PublicProfile } from '../schemas/index.js';
 import { hashPassword, secretEquals, verifyPassword, type Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME } from '../lib/config.js';
+import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import type { Memberships, Principal } from './acl.js';
 
@@ -35,7 +36,7 @@ export type LoginResult = { token: string; expires_at: number; employee: PublicP
 export async function login({ m, tokens }: AuthOptions, employeeId: string, password: string): Promise<LoginResult | undefined> {
   const [employee, credential] = await Promise.all([
     m.Employee.findOne({ id: employeeId }, { _id: 0 }).lean<Employee>(),
-    m.Credential.findOne({ employee_id: employeeId }).lean(),
+    credentialOf(m, employeeId),
   ]);
   // Hash even when there is nothing to compare with, so timing does not tell which ids exist.
   const matches = await verifyPassword(password, credential?.password_hash ?? (await dummyHash));

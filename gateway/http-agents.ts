@@ -3,6 +3,7 @@ import {
   AgentCallback, opPayloads, parseInteractionId, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 } from '../schemas/index.js';
 import { TaskDecision, TaskListQuery, WorkflowListQuery } from '../schemas/http.js';
+import { credentialOf } from '../lib/credentials.js';
 import { verifySignature } from '../lib/signing.js';
 import { callerOf, contextOf, failWith, gatewayStarting, parse, personAuth, sendError, wrap } from './http-util.js';
 import type { HttpApiOptions } from './http.js';
@@ -33,7 +34,7 @@ export function agentRoutes(opts: HttpApiOptions): Router {
     // The same answer for an unknown agent and a wrong signature: nothing to learn by probing.
     const refused = () => sendError(res, { code: 'E_AUTH', message: 'signature does not verify' });
     const agent = await opts.m.Employee.exists({ id: agent_id, is_ai_agent: true, status: 'active' });
-    const secret = agent && (await opts.m.Credential.findOne({ employee_id: agent_id }, { api_secret: 1 }).lean())?.api_secret;
+    const secret = agent && (await credentialOf(opts.m, agent_id))?.api_secret;
     if (!secret) return refused();
     const check = verifySignature(secret, { timestamp: req.get(TIMESTAMP_HEADER), signature: req.get(SIGNATURE_HEADER) }, raw);
     if (!check.ok) {

@@ -1,5 +1,6 @@
 import { Department, Employee, Group } from '../schemas/index.js';
 import { hashPassword } from '../lib/auth.js';
+import { setCredentials } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import { DEMO_AGENT_PATHS, demoAgentSecret, type DemoAgentId } from '../agents/demo/roster.js';
 
@@ -83,7 +84,7 @@ export async function seedDemo(m: Models, opts: DemoSeedOptions): Promise<void> 
   for (const e of people(opts.agentUrl)) {
     await insertIfMissing(m.Employee, { ...e, created_at: now });
     if (e.agent_profile) await m.Employee.updateOne({ id: e.id }, { $set: { agent_profile: e.agent_profile } });
-    if (e.is_ai_agent) await m.Credential.updateOne({ employee_id: e.id }, { $set: { api_secret: demoAgentSecret(opts.agentSecret, e.id) } }, { upsert: true });
+    if (e.is_ai_agent) await setCredentials(m, [{ employee_id: e.id, set: { api_secret: demoAgentSecret(opts.agentSecret, e.id) } }]);
     else await insertIfMissing(m.Credential, { employee_id: e.id, password_hash: hash }, 'employee_id');
   }
   for (const g of GROUPS) await insertIfMissing(m.Group, { ...g, created_at: now });

@@ -76,6 +76,9 @@ const CredentialSchema = new Schema<CredentialDoc>(
   strict,
 );
 
+// Read at every login and agent call: by `_id`, FerretDB's one lookup without a scan.
+keyedBy(CredentialSchema, (c) => c.employee_id);
+
 const DepartmentSchema = new Schema<Department>(
   {
     id: { type: String, required: true, unique: true },

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { ZodType } from 'zod';
 import { Department, Employee, Group, type AdminPayload, type ImportError, type ImportReport } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
+import { setCredentials } from '../../lib/credentials.js';
 import { OpError } from '../errors.js';
 import type { AdminContext, Outcome } from './ops.js';
 import { wouldCycle } from './org.js';
@@ -205,21 +206,14 @@ export async function importOrganisation(ctx: AdminContext, p: AdminPayload<'adm
  * Departments parents first, then people with their credentials, then groups. FerretDB has no
  * transactions: a crash midway leaves a prefix, which a re-import of the same file skips.
  */
-const CREDENTIALS_PER_COMMAND = 25;
-
 async function write(ctx: AdminContext, departments: Department[], employees: Employee[], groups: Group[]): Promise<Record<string, string>> {
   const now = Date.now();
   const passwords = Object.fromEntries(employees.map((e) => [e.id, randomBytes(12).toString('base64url')]));
   // The slow hashing comes first, so the writes follow one another closely.
   const hashes = await mapLimit(employees, HASH_CONCURRENCY, (e) => hashPassword(passwords[e.id]!));
   if (departments.length) await ctx.m.Department.insertMany(parentsFirst(departments), { ordered: true });
-  // Upserts: a credential left behind by an interrupted import must not block the next one. In
-  // small commands: FerretDB 1.x hangs on one update command matching ~100 existing documents.
-  for (let i = 0; i < employees.length; i += CREDENTIALS_PER_COMMAND) {
-    await ctx.m.Credential.bulkWrite(employees.slice(i, i + CREDENTIALS_PER_COMMAND).map((e, k) => ({
-      updateOne: { filter: { employee_id: e.id }, update: { $set: { password_hash: hashes[i + k]! } }, upsert: true },
-    })));
-  }
+  // Upserts: a credential left behind by an interrupted import must not block the next one.
+  await setCredentials(ctx.m, employees.map((e, k) => ({ employee_id: e.id, set: { password_hash: hashes[k]! } })));
   const people = employees.map((e) => ({ ...e, created_at: now }));
   if (people.length) await ctx.m.Employee.insertMany(people, { ordered: true });
   const docs = groups.map((g) => ({ ...g, created_at: now, dissolved: false }));
