@@ -10,6 +10,7 @@ import { Batcher } from '../lib/batching.js';
 import { keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
 import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
+import type { Locks } from '../lib/locks.js';
 import { orgCache } from '../lib/org-cache.js';
 import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
@@ -32,7 +33,12 @@ export interface ActivityDeps {
   approvalTimeoutMs?: number;
   /** Takes hand-offs from agents without a manager. */
   onDutyEmployee?: string;
+  /** Keeps two hand-offs of one conversation from both opening. */
+  locks?: Locks;
 }
+
+/** Runs the work unguarded: one process, or tests. */
+const NO_LOCKS: Locks = { hold: async (_key, _holder, work) => ({ ok: true, value: await work() }) };
 
 export interface AgentInfo {
   id: string;
@@ -104,7 +110,7 @@ const CONTEXT_MESSAGES = 3;
 const DUPLICATE_KEY = 11000;
 const isDuplicate = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
-export function createActivities({ m, store, publisher, guards = NO_GUARDS, approvalTimeoutMs = 24 * 3600_000, onDutyEmployee }: ActivityDeps) {
+export function createActivities({ m, store, publisher, guards = NO_GUARDS, approvalTimeoutMs = 24 * 3600_000, onDutyEmployee, locks = NO_LOCKS }: ActivityDeps) {
   // Every interaction reads its agent and asker; the directory cache makes that one batched
   // query per moment instead of a scan each on FerretDB, at the price of ORG_CACHE_TTL_MS staleness.
   const org = orgCache(m);
@@ -371,17 +377,26 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
      * marked handed off (one active hand-off per conversation) and everyone is told.
      */
     async openHandoff(input: HandoffInput): Promise<Handoff> {
-      const already = await m.Handoff.findOne({ $or: [{ workflow_id: input.workflow_id }, { conversation_id: input.conversation_id, state: 'active' }] }, { _id: 0 }).lean<Handoff>();
-      if (already) return already;
-      const agent = await employee(input.agent_id);
-      const human = (await activeEmployee(agent.manager_id)) ?? (await activeEmployee(onDutyEmployee));
-      if (!human || human.is_ai_agent) throw ApplicationFailure.nonRetryable('no manager or on-duty colleague to hand over to', 'NoHuman');
-      const asker = await employee(input.asker_id);
-      const handoff: Handoff = {
-        conversation_id: input.conversation_id, human_id: human.id, agent_id: agent.id, requested_by: input.requested_by,
-        asker_id: asker.id, reason: input.reason, workflow_id: input.workflow_id, state: 'active', since: Date.now(),
-      };
-      await m.Handoff.create(handoff);
+      // Two requests at once (the person's command and the agent's, say) must not both find none.
+      const opened = await locks.hold(`handoff:${input.conversation_id}`, input.workflow_id, async () => {
+        const already = await m.Handoff.findOne({ $or: [{ workflow_id: input.workflow_id }, { conversation_id: input.conversation_id, state: 'active' }] }, { _id: 0 }).lean<Handoff>();
+        if (already) return already;
+        const agent = await employee(input.agent_id);
+        const human = (await activeEmployee(agent.manager_id)) ?? (await activeEmployee(onDutyEmployee));
+        if (!human || human.is_ai_agent) throw ApplicationFailure.nonRetryable('no manager or on-duty colleague to hand over to', 'NoHuman');
+        const asker = await employee(input.asker_id);
+        const handoff: Handoff = {
+          conversation_id: input.conversation_id, human_id: human.id, agent_id: agent.id, requested_by: input.requested_by,
+          asker_id: asker.id, reason: input.reason, workflow_id: input.workflow_id, state: 'active', since: Date.now(),
+        };
+        await m.Handoff.create(handoff);
+        return handoff;
+      });
+      if (!opened.ok) throw ApplicationFailure.retryable('another hand-off of this conversation is being opened', 'HandoffBusy');
+      const handoff = opened.value;
+      // Another's hand-off, or this one's again (a retry): the posts below are keyed, so they go once.
+      if (handoff.workflow_id !== input.workflow_id) return handoff;
+      const [agent, human, asker] = await Promise.all([employee(input.agent_id), employee(handoff.human_id), employee(handoff.asker_id)]);
       const last = await m.Message.find({ conversation_id: input.conversation_id }, { _id: 0 }).sort({ seq: -1 }).limit(5).lean<Message[]>();
       const lines = last.reverse().map((msg) => `- ${msg.from}: ${msg.recalled ? '(recalled)' : (msg.body.text ?? msg.body.card?.title ?? '(attachment)')}`);
       await postMessage({

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { agentRateLimiter, sensitiveFilter } from '../lib/guards.js';
 import { loadConfig, SERVICE_USERNAME } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
+import { redisLocks } from '../lib/locks.js';
 import { createLogger } from '../lib/logger.js';
 import { MessageStore } from '../lib/messages.js';
 import { RecentMessages } from '../lib/recent.js';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       guards,
       approvalTimeoutMs: config.MCHAT_APPROVAL_TIMEOUT_MS,
       onDutyEmployee: config.MCHAT_ONDUTY_EMPLOYEE,
+      locks: redisLocks(redis, config.REDIS_PREFIX, log),
     }),
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');

@@ -274,6 +274,15 @@ describe('agents end to end', () => {
     expect(errorOf(await zhang.request('handoff.request', { conversation_id })).code).toBe('E_FORBIDDEN');
   });
 
+  it('two hand-off requests at once hand the conversation over once', async () => {
+    const conversation_id = directConversationId('u_li', 't_context');
+    const ask = (reason: string) => li.ok<{ handoff: Handoff }>('handoff.request', { conversation_id, reason });
+    const [a, b] = await Promise.all([ask('one'), ask('two')]);
+    expect(a.handoff.workflow_id).toBe(b.handoff.workflow_id);
+    expect(await stack.m.Handoff.countDocuments({ conversation_id, state: 'active' })).toBe(1);
+    await li.ok('handoff.release', { conversation_id });
+  });
+
   it('an agent that does not answer in time, or answers out of shape, leaves a notice', async () => {
     await Promise.all([ask(li, 't_slow', 'hello?'), ask(li, 't_bad', 'hello?')]);
     const slow = await messageFrom(li, 't_slow', () => true, 30_000);
