@@ -311,6 +311,19 @@ describe('approval', () => {
     await record(id, 'agentInteraction-early-decision');
   });
 
+  it('an early decision by someone else is refused once the task is pending, and the approver still decides', async () => {
+    let open!: () => void;
+    const { id, s } = scenario({ a_one: () => needsApproval() }, { taskGate: new Promise<void>((r) => (open = r)) });
+    const handle = await interaction(id, 'a_one', '1 second');
+    await until(() => s.opening !== undefined);
+    const stranger = handle.executeUpdate('decide', { args: [decide('u_li', 'approve', s.opening!)] }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 2_000));
+    open();
+    expect(((await stranger) as { cause?: Error }).cause?.message).toMatch(/^E_FORBIDDEN/);
+    await handle.executeUpdate('decide', { args: [decide('u_zhang', 'reject', s.opening!)] });
+    expect(await handle.result()).toMatchObject({ status: 'completed', step: 'rejected by u_zhang' });
+  });
+
   it('ends on a rejection', async () => {
     const { id, s } = scenario({ a_one: () => needsApproval('a_two'), a_two: () => reply({ text: 'never' }) });
     const handle = await interaction(id);

@@ -289,10 +289,16 @@ class Approvals {
     });
   }
 
-  /** Throws why `d` may not decide `task`; the gateway reads the code off the front of the message. */
+  /**
+   * Throws why `d` may not decide `task`; the gateway reads the code off the front of the message.
+   * A failure, not a plain Error: thrown from the handler, only a failure refuses the update (an
+   * Error would fail the workflow task, again and again).
+   */
   private refuse(d: DecisionInput, task: Task | undefined): asserts task is Task {
-    if (!task || task.task_id !== d.task_id || this.decision?.task_id === d.task_id) throw new Error('E_CONFLICT: this task is not waiting for a decision');
-    if (d.by !== task.approver_id) throw new Error(`E_FORBIDDEN: only ${task.approver_id} may decide this task`);
+    if (!task || task.task_id !== d.task_id || this.decision?.task_id === d.task_id) {
+      throw ApplicationFailure.nonRetryable('E_CONFLICT: this task is not waiting for a decision', 'Refused');
+    }
+    if (d.by !== task.approver_id) throw ApplicationFailure.nonRetryable(`E_FORBIDDEN: only ${task.approver_id} may decide this task`, 'Refused');
   }
 
   /** True when approved; otherwise the outcome is already in the chat and the state. */
