@@ -127,8 +127,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
   }
 
   async function activeEmployee(id: string | null | undefined): Promise<Employee | null> {
-    const e = id ? await org.employee(id) : null;
-    return e?.status === 'active' ? e : null;
+    return id ? org.activeEmployee(id) : null;
   }
 
   function agentInfo(agent: Employee): AgentInfo {

@@ -3,6 +3,7 @@ import { hashPassword, secretEquals, verifyPassword, type Tokens } from '../lib/
 import { SERVICE_USERNAME } from '../lib/config.js';
 import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
+import { orgCache } from '../lib/org-cache.js';
 import type { Memberships, Principal } from './acl.js';
 
 const SERVICES = new Set<string>(Object.values(SERVICE_USERNAME));
@@ -23,7 +24,7 @@ export function mqttAuthenticator({ m, tokens, serviceSecret }: AuthOptions) {
     if (!ClientId.safeParse(clientId).success || employeeOfClient(clientId) !== username) return undefined;
     const claims = await tokens.verify(password);
     if (claims?.sub !== username) return undefined;
-    const employee = await m.Employee.findOne({ id: username, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>();
+    const employee = await orgCache(m).activeEmployee(username);
     return employee ? { kind: 'employee', id: username, clientId, role: employee.role } : undefined;
   };
 }

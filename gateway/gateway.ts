@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { Connection, Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
+import { orgCache } from '../lib/org-cache.js';
 import { RecentMessages } from '../lib/recent.js';
-import { Presence, employeeOfClient, errorResponse, isTopicId, parseTopic, topics, type Employee } from '../schemas/index.js';
+import { Presence, employeeOfClient, errorResponse, isTopicId, parseTopic, topics } from '../schemas/index.js';
 import { Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME, type Config } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
@@ -162,7 +163,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
 
   async function callerOf(clientId: string): Promise<Caller | undefined> {
     const id = employeeOfClient(clientId);
-    const e = id ? await m.Employee.findOne({ id, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>() : null;
+    const e = id ? await orgCache(m).activeEmployee(id) : null;
     if (!id || !e) log.warn({ clientId }, 'request from unknown client dropped');
     return id && e ? { id, clientId, role: e.role } : undefined;
   }

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { schemaError, type Employee, type ErrorBody } from '../schemas/index.js';
+import { schemaError, type ErrorBody } from '../schemas/index.js';
 import type { Logger } from '../lib/logger.js';
+import { orgCache } from '../lib/org-cache.js';
 import type { Caller, GatewayContext } from './context.js';
 import { OpError, toErrorBody } from './errors.js';
 import type { HttpApiOptions } from './http.js';
@@ -42,7 +43,7 @@ export function personAuth(opts: Pick<HttpApiOptions, 'context' | 'tokens' | 'm'
     if (!ctx) return gatewayStarting(res);
     const token = bearer(req);
     const claims = token ? await opts.tokens.verify(token) : undefined;
-    const e = claims && (await opts.m.Employee.findOne({ id: claims.sub, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>());
+    const e = claims && (await orgCache(opts.m).activeEmployee(claims.sub));
     if (!claims || !e) return sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' });
     res.locals.caller = { id: claims.sub, clientId: `${claims.sub}:http`, role: e.role } satisfies Caller;
     res.locals.ctx = ctx;

@@ -1,8 +1,9 @@
 import express, { type ErrorRequestHandler } from 'express';
-import { EmqxAuthnRequest, EmqxAuthzRequest, LoginRequest, publicProfile, type Employee } from '../schemas/index.js';
+import { EmqxAuthnRequest, EmqxAuthzRequest, LoginRequest, publicProfile } from '../schemas/index.js';
 import { secretEquals, type Tokens } from '../lib/auth.js';
 import type { Models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
+import { orgCache } from '../lib/org-cache.js';
 import { canPublish, canSubscribe, type Memberships } from './acl.js';
 import { login, mqttAuthenticator, type AuthOptions } from './auth.js';
 import { toErrorBody } from './errors.js';
@@ -65,7 +66,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
     const token = bearer(req);
     const claims = token ? await tokens.verify(token) : undefined;
     if (!claims) return send(res, { code: 'E_AUTH', message: 'missing or expired token' });
-    const employee = await m.Employee.findOne({ id: claims.sub, status: 'active' }, { _id: 0 }).lean<Employee>();
+    const employee = await orgCache(m).activeEmployee(claims.sub);
     if (!employee) return send(res, { code: 'E_AUTH', message: 'account disabled' });
     res.json({ employee: publicProfile(employee) });
   }));
@@ -90,7 +91,7 @@ export function httpApi(opts: HttpApiOptions): express.Express {
     const parsed = parse(EmqxAuthzRequest, req.body);
     if (!parsed.ok) return send(res, parsed.error);
     const body = parsed.value;
-    const employee = await m.Employee.findOne({ id: body.username, status: 'active' }, { role: 1 }).lean<Pick<Employee, 'role'>>();
+    const employee = await orgCache(m).activeEmployee(body.username);
     if (!employee || !body.clientid.startsWith(`${body.username}:`)) return res.json({ result: 'deny' });
     const principal = { kind: 'employee', id: body.username, clientId: body.clientid, role: employee.role } as const;
     const ok = body.action === 'publish'

@@ -106,7 +106,15 @@ describe('FileLinks', () => {
 function fakeModels(active: string[]) {
   const files = new Map<string, FileDoc>();
   const m = {
-    Employee: { exists: async (q: { id: string }) => (active.includes(q.id) ? { _id: q.id } : null) },
+    // As the directory cache reads them: by _id, one or several.
+    Employee: {
+      find: (q: { _id?: string | { $in: string[] } }) => ({
+        lean: async () => {
+          const ids = typeof q._id === 'string' ? [q._id] : (q._id?.$in ?? []);
+          return ids.filter((id) => active.includes(id)).map((id) => ({ id, status: 'active' }));
+        },
+      }),
+    },
     File: {
       create: async (doc: FileDoc) => void files.set(doc.object_id, { ...doc }),
       findOne: (q: { object_id: string }) => ({ lean: async () => files.get(q.object_id) ?? null }),

@@ -9,6 +9,7 @@ import type { Tokens } from '../lib/auth.js';
 import type { FileDoc, Models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 import type { ObjectStore } from '../lib/objects.js';
+import { orgCache } from '../lib/org-cache.js';
 import { OpError } from './errors.js';
 import { bearer, parse, sendError, wrap } from './http-util.js';
 
@@ -167,7 +168,7 @@ export function mediaRoutes(opts: MediaRouteOptions): Router {
   router.post('/api/files', wrap(async (req, res) => {
     const token = bearer(req);
     const claims = token ? await opts.tokens.verify(token) : undefined;
-    const owner = claims && (await m.Employee.exists({ id: claims.sub, status: 'active' })) ? claims.sub : undefined;
+    const owner = claims && (await orgCache(m).activeEmployee(claims.sub)) ? claims.sub : undefined;
     if (!owner) return refuse(req, () => sendError(res, { code: 'E_AUTH', message: 'missing, expired or revoked token' }));
     const query = parse(UploadQuery, req.query);
     if (!query.ok) return refuse(req, () => sendError(res, query.error));

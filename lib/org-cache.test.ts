@@ -28,8 +28,10 @@ describe('orgCache', () => {
     expect((await cache.group('g_x'))?.members).toEqual(['u_x', 'u_y']);
     await m.Group.updateOne({ id: 'g_x' }, { $pullAll: { members: ['u_y'] } });
     expect((await cache.group('g_x'))?.members).toEqual(['u_x']);
+    expect((await cache.activeEmployee('u_x'))?.id).toBe('u_x');
     await m.Employee.updateOne({ id: 'u_x' }, { $set: { status: 'disabled' } });
     expect((await cache.employee('u_x'))?.status).toBe('disabled');
+    expect(await cache.activeEmployee('u_x')).toBeNull();
   });
 
   it('sees a change another process makes within its time to live, and a newcomer at once', async () => {

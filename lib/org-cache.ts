@@ -93,6 +93,8 @@ class Cached<T extends { id: string }> {
 
 export interface OrgCache {
   employee(id: string): Promise<Employee | null>;
+  /** The employee while their account is active: what every sign-in and request checks. */
+  activeEmployee(id: string): Promise<Employee | null>;
   group(id: string): Promise<Group | null>;
 }
 
@@ -103,7 +105,14 @@ export function orgCache(m: Models): OrgCache {
   if (!cache) {
     const employees = new Cached<Employee>(m.Employee);
     const groups = new Cached<Group>(m.Group);
-    cache = { employee: (id) => employees.get(id), group: (id) => groups.get(id) };
+    cache = {
+      employee: (id) => employees.get(id),
+      activeEmployee: async (id) => {
+        const e = await employees.get(id);
+        return e?.status === 'active' ? e : null;
+      },
+      group: (id) => groups.get(id),
+    };
     caches.set(m, cache);
   }
   return cache;
