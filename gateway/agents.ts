@@ -2,10 +2,11 @@ import {
   ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError,
   type Client, type ScheduleSpec,
 } from '@temporalio/client';
-import { parseConversationId, Schedule, type Employee, type Group, type Message, type Relay, type Task } from '../schemas/index.js';
+import { parseConversationId, Schedule, type Employee, type Message, type Relay, type Task } from '../schemas/index.js';
 import type { ScheduleControl } from './admin/schedules.js';
 import type { Models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
+import { orgCache } from '../lib/org-cache.js';
 import type { DecisionInput } from '../activities/activities.js';
 import type { CallbackSignal, HandoffWorkflowInput, InteractionInput, LiveState, ScheduledInput } from '../workflows/workflows.js';
 import type { AgentDispatcher } from './context.js';
@@ -91,7 +92,7 @@ export function temporalDispatcher(opts: TemporalDispatcherOptions): AgentDispat
       }
       let agents = route.agents;
       if (ref.kind === 'group') {
-        const members = (await m.Group.findOne({ id: ref.groupId }, { members: 1 }).lean<Pick<Group, 'members'>>())?.members ?? [];
+        const members = (await orgCache(m).group(ref.groupId))?.members ?? [];
         agents = agents.filter((id) => members.includes(id));
       }
       if (route.relay_id) {
