@@ -7,7 +7,7 @@ import {
   type WorkflowRun,
 } from '../schemas/index.js';
 import { Batcher } from '../lib/batching.js';
-import { keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
+import { insertAll, keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
 import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import type { Locks } from '../lib/locks.js';
@@ -105,6 +105,28 @@ function mirroring(run: WorkflowRun): KeyedUpsert {
   return { id: run.workflow_id, update, legacy: { filter: { workflow_id: run.workflow_id }, update } };
 }
 
+/** One visible state of a workflow; `first` when it is the workflow's first. */
+interface Report {
+  run: WorkflowRun;
+  first: boolean;
+}
+
+/**
+ * Writes workflows' visible states to their mirror documents. A workflow's first report creates
+ * its document with an insert, which FerretDB does without the scan every update costs; a first
+ * report whose document exists (the step run again, or a document an older version wrote) becomes
+ * an update like the others.
+ */
+async function writeMirror(m: Models, reports: readonly Report[]): Promise<void> {
+  const collection = keyedCollection(m.WorkflowRun);
+  const fresh = reports.filter((r) => r.first);
+  const outcomes = fresh.length ? await insertAll(collection, fresh.map(({ run }) => ({ _id: run.workflow_id, ...run }))) : [];
+  const failed = outcomes.find((o) => o instanceof Error);
+  if (failed) throw failed;
+  const inserted = new Set(fresh.filter((_, i) => outcomes[i] === undefined));
+  await upsertAll(collection, reports.filter((r) => !inserted.has(r)).map((r) => mirroring(r.run)));
+}
+
 /** How many earlier messages of the conversation an agent is given with the question. */
 const CONTEXT_MESSAGES = 3;
 const DUPLICATE_KEY = 11000;
@@ -115,9 +137,9 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
   // query per moment instead of a scan each on FerretDB, at the price of ORG_CACHE_TTL_MS staleness.
   const org = orgCache(m);
   // Every workflow mirrors each step; the steps of concurrent workflows go out in shared commands.
-  const mirror = new Batcher<WorkflowRun, undefined>(async (runs) => {
-    await upsertAll(keyedCollection(m.WorkflowRun), runs.map(mirroring));
-    return runs.map(() => undefined);
+  const mirror = new Batcher<Report, undefined>(async (reports) => {
+    await writeMirror(m, reports);
+    return reports.map(() => undefined);
   });
 
   async function employee(id: string): Promise<Employee> {
@@ -292,8 +314,8 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     postMessage,
 
     /** The WorkflowRun mirror, and the `workflow` event on the conversation's topics. */
-    async reportWorkflow(run: WorkflowRun): Promise<void> {
-      await mirror.add(run);
+    async reportWorkflow(run: WorkflowRun, first = false): Promise<void> {
+      await mirror.add({ run, first });
       const { workflow_id, conversation_id, status, step } = run;
       await publishToConversation(conversation_id, { v: 1, type: 'workflow', workflow_id, conversation_id, status, step });
     },

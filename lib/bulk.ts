@@ -45,6 +45,23 @@ export function writeFailures(err: unknown): WriteFailure[] | undefined {
   }));
 }
 
+/** What became of one document of an unordered insert: undefined when written, else what refused it. */
+export type InsertOutcome = WriteFailure | Error | undefined;
+
+/** One unordered insertMany: per document, undefined when written, or what refused it. */
+export async function insertAll(collection: KeyedCollection, docs: KeyedDoc[]): Promise<InsertOutcome[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
+    return docs.map(() => undefined);
+  } catch (err) {
+    const failures = writeFailures(err);
+    if (!failures) throw err;
+    const outcomes: InsertOutcome[] = docs.map(() => undefined);
+    for (const f of failures) outcomes[f.index] = f.code === DUPLICATE_KEY ? f : new Error(f.errmsg ?? `write error ${f.code}`);
+    return outcomes;
+  }
+}
+
 /** A document whose numeric fields only grow, keyed by `_id`. */
 export interface MaxUpdate {
   id: string;

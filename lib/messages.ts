@@ -3,7 +3,7 @@ import type { Document } from 'mongodb';
 import { ulid } from 'ulid';
 import type { Message, MessageBody } from '../schemas/index.js';
 import { Batcher, Lru } from './batching.js';
-import { DUPLICATE_KEY, keyedCollection, LazyMax, writeFailures, type KeyedCollection, type KeyedDoc, type WriteFailure } from './bulk.js';
+import { insertAll, keyedCollection, LazyMax, type InsertOutcome, type KeyedCollection, type KeyedDoc, type WriteFailure } from './bulk.js';
 import { messageKey, type Models } from './db.js';
 import { createLogger, type Logger } from './logger.js';
 import type { RecentMessages } from './recent.js';
@@ -45,8 +45,6 @@ interface Tail {
   doc: boolean;
 }
 
-type Outcome = WriteFailure | Error | undefined;
-
 const MAX_ATTEMPTS = 20;
 /** Seq collisions answered by trying the next seq, before asking the database for the last one. */
 const PROBES = 2;
@@ -79,8 +77,8 @@ export class MessageStore {
   private readonly tails = new Lru<string, Tail>(KNOWN_CONVERSATIONS);
   private readonly messages: KeyedCollection;
   private readonly conversations: KeyedCollection;
-  private readonly inserts: Batcher<KeyedDoc, Outcome>;
-  private readonly conversationInserts: Batcher<KeyedDoc, Outcome>;
+  private readonly inserts: Batcher<KeyedDoc, InsertOutcome>;
+  private readonly conversationInserts: Batcher<KeyedDoc, InsertOutcome>;
   private readonly seeds: Batcher<string, KeyedDoc | undefined>;
   private readonly lastSeqs: LazyMax;
   private legacyKeys: Promise<boolean> | undefined;
@@ -210,20 +208,6 @@ export class MessageStore {
 }
 
 const LEGACY_KEY_INDEX = 'from_1_client_msg_id_1';
-
-/** One unordered insertMany: per document, undefined when written, or what refused it. */
-async function insertAll(collection: KeyedCollection, docs: KeyedDoc[]): Promise<Outcome[]> {
-  try {
-    await collection.insertMany(docs, { ordered: false, ignoreUndefined: true });
-    return docs.map(() => undefined);
-  } catch (err) {
-    const failures = writeFailures(err);
-    if (!failures) throw err;
-    const outcomes: Outcome[] = docs.map(() => undefined);
-    for (const f of failures) outcomes[f.index] = f.code === DUPLICATE_KEY ? f : new Error(f.errmsg ?? `write error ${f.code}`);
-    return outcomes;
-  }
-}
 
 /**
  * Documents by `_id`, in the order asked. One id is asked by equality, which FerretDB hands to

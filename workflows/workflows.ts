@@ -85,6 +85,7 @@ function reasonOf(err: unknown): string {
  */
 class Visible {
   private readonly startedAt = Date.now();
+  private reported = false;
 
   constructor(
     private readonly base: Pick<WorkflowRun, 'workflow_id' | 'kind' | 'conversation_id' | 'msg_id' | 'started_by' | 'relay'>,
@@ -94,13 +95,16 @@ class Visible {
   async report(status: WorkflowStatus, step: string, error?: string): Promise<void> {
     Object.assign(this.live, { status, step, ...(error ? { error } : {}) });
     const { pending_task, ...rest } = this.live;
+    // The first report creates the mirror document, which costs less than updating one.
+    const first = !this.reported;
+    this.reported = true;
     await io.reportWorkflow({
       ...this.base,
       ...rest,
       ...(pending_task ? { pending_task_id: pending_task.task_id } : {}),
       started_at: this.startedAt,
       updated_at: Date.now(),
-    });
+    }, first);
   }
 }
 
