@@ -7,7 +7,7 @@ import {
   type WorkflowRun,
 } from '../schemas/index.js';
 import { Batcher } from '../lib/batching.js';
-import { insertAll, keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
+import { DUPLICATE_KEY, insertAll, keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
 import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import type { Locks } from '../lib/locks.js';
@@ -129,7 +129,6 @@ async function writeMirror(m: Models, reports: readonly Report[]): Promise<void>
 
 /** How many earlier messages of the conversation an agent is given with the question. */
 const CONTEXT_MESSAGES = 3;
-const DUPLICATE_KEY = 11000;
 const isDuplicate = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 export function createActivities({ m, store, publisher, guards = NO_GUARDS, approvalTimeoutMs = 24 * 3600_000, onDutyEmployee, locks = NO_LOCKS }: ActivityDeps) {

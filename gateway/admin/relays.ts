@@ -1,9 +1,8 @@
 import type { AdminPayload, Relay } from '../../schemas/index.js';
+import { DUPLICATE_KEY } from '../../lib/bulk.js';
 import type { Caller } from '../context.js';
 import { OpError } from '../errors.js';
 import type { AdminContext, Outcome } from './ops.js';
-
-const DUPLICATE_KEY = 11000;
 
 /**
  * Named relays, designed by admins: saving one again stores a new version next to the old, so a
