@@ -58,9 +58,31 @@ export class RecentMessages {
    * undefined when the list does not hold all of them.
    */
   async before(message: Message, count: number): Promise<Message[] | undefined> {
+    const list = await this.read(message.conversation_id);
+    if (!list) return undefined;
+    const found: Message[] = [];
+    for (let seq = Math.max(1, message.seq - count); seq < message.seq; seq++) {
+      const m = list.bySeq.get(seq);
+      if (!m) return undefined;
+      found.push(list.recalled.has(seq) ? { ...m, recalled: true } : m);
+    }
+    return found;
+  }
+
+  /**
+   * The highest seq remembered for the conversation: a message stored by some process, so a seq
+   * that exists. Undefined when nothing is remembered or Redis cannot say.
+   */
+  async newestSeq(conversationId: string): Promise<number | undefined> {
+    const seqs = [...((await this.read(conversationId))?.bySeq.keys() ?? [])];
+    return seqs.length ? Math.max(...seqs) : undefined;
+  }
+
+  /** The conversation's list: its messages by seq and the seqs marked recalled; undefined without Redis. */
+  private async read(conversationId: string): Promise<{ bySeq: Map<number, Message>; recalled: Set<number> } | undefined> {
     let raw: string[];
     try {
-      raw = await this.redis.lrange(this.key(message.conversation_id), 0, -1);
+      raw = await this.redis.lrange(this.key(conversationId), 0, -1);
     } catch (err) {
       this.log.debug({ err }, 'recent messages unavailable; reading the database');
       return undefined;
@@ -72,32 +94,7 @@ export class RecentMessages {
       if ('recalled_seq' in entry) recalled.add(entry.recalled_seq);
       else bySeq.set(entry.seq, entry);
     }
-    const found: Message[] = [];
-    for (let seq = Math.max(1, message.seq - count); seq < message.seq; seq++) {
-      const m = bySeq.get(seq);
-      if (!m) return undefined;
-      found.push(recalled.has(seq) ? { ...m, recalled: true } : m);
-    }
-    return found;
-  }
-
-  /**
-   * The highest seq remembered for the conversation: a message stored by some process, so a seq
-   * that exists. Undefined when nothing is remembered or Redis cannot say.
-   */
-  async newestSeq(conversationId: string): Promise<number | undefined> {
-    let raw: string[];
-    try {
-      raw = await this.redis.lrange(this.key(conversationId), 0, -1);
-    } catch {
-      return undefined;
-    }
-    let newest: number | undefined;
-    for (const item of raw) {
-      const entry = JSON.parse(item) as Message | RecallMark;
-      if (!('recalled_seq' in entry)) newest = Math.max(newest ?? 0, entry.seq);
-    }
-    return newest;
+    return { bySeq, recalled };
   }
 
   private key(conversationId: string): string {
