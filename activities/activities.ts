@@ -7,7 +7,7 @@ import {
   type WorkflowRun,
 } from '../schemas/index.js';
 import { Batcher } from '../lib/batching.js';
-import { DUPLICATE_KEY, insertAll, keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
+import { insertAll, isDuplicateKey, keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
 import { credentialOf } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import type { Locks } from '../lib/locks.js';
@@ -129,7 +129,6 @@ async function writeMirror(m: Models, reports: readonly Report[]): Promise<void>
 
 /** How many earlier messages of the conversation an agent is given with the question. */
 const CONTEXT_MESSAGES = 3;
-const isDuplicate = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 export function createActivities({ m, store, publisher, guards = NO_GUARDS, approvalTimeoutMs = 24 * 3600_000, onDutyEmployee, locks = NO_LOCKS }: ActivityDeps) {
   // Every interaction reads its agent and asker; the directory cache makes that one batched
@@ -207,7 +206,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     try {
       await m.Task.create(task);
     } catch (err) {
-      if (!isDuplicate(err)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     return (await m.Task.findOne({ task_id: task.task_id }, { _id: 0 }).lean<Task>())!;
   }

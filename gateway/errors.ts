@@ -1,5 +1,5 @@
 import type { ErrorBody, ErrorCode } from '../schemas/index.js';
-import { DUPLICATE_KEY } from '../lib/bulk.js';
+import { isDuplicateKey } from '../lib/bulk.js';
 
 /** An expected failure of an op, answered to the caller as it is. */
 export class OpError extends Error {
@@ -27,7 +27,7 @@ export function isUnavailable(err: unknown): boolean {
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof OpError) return err.toBody();
   // A unique index said no: two writers raced for the same id.
-  if ((err as { code?: unknown } | null)?.code === DUPLICATE_KEY) return { code: 'E_CONFLICT', message: 'already exists' };
+  if (isDuplicateKey(err)) return { code: 'E_CONFLICT', message: 'already exists' };
   if (isUnavailable(err)) return { code: 'E_UNAVAILABLE', message: 'a dependency is unavailable; retry later' };
   return { code: 'E_INTERNAL', message: 'internal error' };
 }

@@ -1,6 +1,6 @@
 import { Department, Employee, Group } from '../schemas/index.js';
 import { hashPassword } from '../lib/auth.js';
-import { DUPLICATE_KEY } from '../lib/bulk.js';
+import { isDuplicateKey } from '../lib/bulk.js';
 import { setCredentials } from '../lib/credentials.js';
 import type { Models } from '../lib/db.js';
 import { DEMO_AGENT_PATHS, demoAgentSecret, type DemoAgentId } from '../agents/demo/roster.js';
@@ -102,6 +102,6 @@ async function insertIfMissing<T extends object>(model: { exists(f: object): Pro
     await model.create(doc);
   } catch (err) {
     // Another process seeding at the same moment got there first.
-    if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
 }

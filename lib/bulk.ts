@@ -15,6 +15,9 @@ export function keyedCollection(model: Pick<Model<unknown>, 'collection'>): Keye
 
 export const DUPLICATE_KEY = 11000;
 
+/** A write refused by a unique index. */
+export const isDuplicateKey = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
 /** One document an unordered bulk write refused. */
 export interface WriteFailure {
   /** Its place in the batch. */
@@ -111,7 +114,7 @@ async function upsertOne(collection: KeyedCollection, u: KeyedUpsert): Promise<v
   try {
     await collection.updateOne({ _id: u.id }, u.update, { upsert: true });
   } catch (err) {
-    if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+    if (!isDuplicateKey(err)) throw err;
     await collection.updateOne(u.legacy.filter, u.legacy.update);
   }
 }

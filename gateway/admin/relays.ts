@@ -1,5 +1,5 @@
 import type { AdminPayload, Relay } from '../../schemas/index.js';
-import { DUPLICATE_KEY } from '../../lib/bulk.js';
+import { isDuplicateKey } from '../../lib/bulk.js';
 import type { Caller } from '../context.js';
 import { OpError } from '../errors.js';
 import type { AdminContext, Outcome } from './ops.js';
@@ -21,7 +21,7 @@ export async function saveRelay(ctx: AdminContext, p: AdminPayload<'admin.relay.
       return { result: { relay }, target: p.relay_id, before: latest ? { version: latest.version } : undefined, after: relay };
     } catch (err) {
       // Another admin saved the same relay at this moment: take the next version.
-      if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
   }
   throw new OpError('E_CONFLICT', `relay "${p.relay_id}" is being saved by someone else; retry`, 'payload.relay_id');
