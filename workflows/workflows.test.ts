@@ -295,32 +295,34 @@ describe('approval', () => {
     await record(id, 'agentInteraction-approved');
   });
 
-  it('a decision that comes before its task is pending waits for it, then counts', async () => {
-    // What a new worker re-running the step that asks meets: the task is stored and announced,
-    // the approver answers, and the decision reaches the workflow before the wait does. Here the
-    // workflow task heartbeats while openTask is held, and the update comes in on the heartbeat.
+  /**
+   * What a new worker re-running the step that asks meets: the task is stored and announced, a
+   * decision comes, and it reaches the workflow before the wait does. Here the workflow task
+   * heartbeats while openTask is held, and the update comes in on the heartbeat; then the task opens.
+   */
+  async function decideEarly(by: string, comment: string) {
     let open!: () => void;
     const { id, s } = scenario({ a_one: () => needsApproval() }, { taskGate: new Promise<void>((r) => (open = r)) });
     const handle = await interaction(id, 'a_one', '1 second');
     await until(() => s.opening !== undefined);
-    const decided = handle.executeUpdate<Task, [DecisionInput]>('decide', { args: [decide('u_zhang', 'approve', s.opening!, 'early')] });
+    const taskId = s.opening!;
+    const answer = handle.executeUpdate<Task, [DecisionInput]>('decide', { args: [decide(by, 'approve', taskId, comment)] }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 2_000));
     open();
-    expect(await decided).toMatchObject({ task_id: s.opening, state: 'approved', decision: { comment: 'early' } });
+    return { id, handle, taskId, answer };
+  }
+
+  it('a decision that comes before its task is pending waits for it, then counts', async () => {
+    const { id, handle, taskId, answer } = await decideEarly('u_zhang', 'early');
+    expect(await answer).toMatchObject({ task_id: taskId, state: 'approved', decision: { comment: 'early' } });
     expect(await handle.result()).toMatchObject({ status: 'completed', step: 'done' });
     await record(id, 'agentInteraction-early-decision');
   });
 
   it('an early decision by someone else is refused once the task is pending, and the approver still decides', async () => {
-    let open!: () => void;
-    const { id, s } = scenario({ a_one: () => needsApproval() }, { taskGate: new Promise<void>((r) => (open = r)) });
-    const handle = await interaction(id, 'a_one', '1 second');
-    await until(() => s.opening !== undefined);
-    const stranger = handle.executeUpdate('decide', { args: [decide('u_li', 'approve', s.opening!)] }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 2_000));
-    open();
-    expect(((await stranger) as { cause?: Error }).cause?.message).toMatch(/^E_FORBIDDEN/);
-    await handle.executeUpdate('decide', { args: [decide('u_zhang', 'reject', s.opening!)] });
+    const { handle, taskId, answer } = await decideEarly('u_li', 'not mine to give');
+    expect(((await answer) as { cause?: Error }).cause?.message).toMatch(/^E_FORBIDDEN/);
+    await handle.executeUpdate('decide', { args: [decide('u_zhang', 'reject', taskId)] });
     expect(await handle.result()).toMatchObject({ status: 'completed', step: 'rejected by u_zhang' });
   });
 
