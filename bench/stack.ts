@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mongoose';
@@ -8,7 +8,7 @@ import { hashPassword, Tokens } from '../lib/auth.js';
 import { connectDb, models, type Models } from '../lib/db.js';
 import { startApp, tsx, waitFor, type AppProcess } from '../scripts/processes.js';
 import { installServers } from '../scripts/servers/install.js';
-import { FERRETDB_BIN, freePort, startFerretDb, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
+import { FERRETDB_BIN, freePort, postgresBin, startDatabase, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
 
 /** The password of every bench user: hashed once, written straight into the credentials. */
 export const BENCH_PASSWORD = 'bench-password';
@@ -54,6 +54,8 @@ export interface BenchStack {
 export async function startBenchStack(): Promise<BenchStack> {
   installServers({ mosquitto: false });
   const dir = mkdtempSync(join(tmpdir(), 'mchat-bench-'));
+  // PostgreSQL runs as its own user (under root), which must reach its folder in here.
+  chmodSync(dir, 0o755);
   const logDir = join(dir, 'logs');
   const servers: RunningServer[] = [];
   let db: Connection | undefined;
@@ -69,13 +71,13 @@ export async function startBenchStack(): Promise<BenchStack> {
 
   try {
     const external = process.env.MONGO_URL;
-    const [redis, ferretdb] = await Promise.all([
+    const [redis, database] = await Promise.all([
       freePort().then((port) => startRedis({ port, dir: join(dir, 'redis') })),
-      external ? Promise.resolve(undefined) : freePort().then((port) => startFerretDb({ port, dir: join(dir, 'ferretdb') })),
+      external ? Promise.resolve(undefined) : freePort().then((port) => startDatabase({ port, dir: join(dir, 'database') })),
     ]);
     servers.push(redis);
-    if (ferretdb) servers.push(ferretdb);
-    const mongoUrl = ferretdb?.url ?? external!;
+    if (database) servers.push(database);
+    const mongoUrl = database?.url ?? external!;
     db = await connectDb(mongoUrl);
     const m = models(db);
     const jwtSecret = randomBytes(32).toString('base64url');
@@ -129,12 +131,12 @@ export async function startBenchStack(): Promise<BenchStack> {
         gateway: current.app.child.pid!,
         ...(worker ? { worker: worker.child.pid! } : {}),
         ...(temporalPid ? { temporal: temporalPid } : {}),
-        ...(ferretdb ? { ferretdb: ferretdb.pid } : {}),
+        ...database?.pids,
         redis: redis.pid,
         bench: process.pid,
       }),
       mqttMode: 'embedded (MQTT_URL unset: aedes in the gateway process)',
-      ferretDbVersion: external ? 'not used (MONGO_URL given)' : `${ferretDbVersion()} (SQLite backend)`,
+      ferretDbVersion: external ? 'not used (MONGO_URL given)' : `${ferretDbVersion()} (PostgreSQL ${postgresVersion()} backend)`,
       m,
       token: async (employeeId) => (await tokens.issue({ sub: employeeId, role: 'member' })).token,
       async populate(ids, groups = []) {
@@ -185,6 +187,11 @@ async function ready(httpUrl: string): Promise<boolean> {
   const body = (await res.json()) as { dependencies?: Record<string, { status: string }> };
   const deps = body.dependencies ?? {};
   return deps.broker?.status === 'up' && deps.database?.status === 'up' && deps.redis?.status === 'up';
+}
+
+function postgresVersion(): string {
+  const out = execFileSync(postgresBin('postgres'), ['--version'], { encoding: 'utf8' });
+  return /(\d+\.\d+)/.exec(out)?.[1] ?? 'unknown';
 }
 
 function ferretDbVersion(): string {

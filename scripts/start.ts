@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config.js';
 import { installServers } from './servers/install.js';
-import { freePort, portOpen, startFerretDb, startRedis, startTemporal, type RunningServer } from './servers/servers.js';
+import { freePort, portOpen, startDatabase, startRedis, startTemporal, type RunningServer } from './servers/servers.js';
 import { httpOk, startApp, tsx, waitFor, type AppProcess } from './processes.js';
 import { ensureWebBuild, startWeb } from './web.js';
 import { DEMO_LOGINS } from '../gateway/seed.js';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     urls.REDIS_URL = s.url;
   }
   if (local.mongo) {
-    const s = await startFerretDb({ port: await portFor(27017), dir: join(dataDir, 'ferretdb') });
+    const s = await startDatabase({ port: await portFor(27017), dir: join(dataDir, 'database'), persistent: true });
     servers.push(s);
     urls.MONGO_URL = s.url;
   }

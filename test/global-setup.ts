@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, startFerretDb, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
+import { freePort, startDatabase, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';
 import { ensureWebBuild } from '../scripts/web.js';
 
 declare module 'vitest' {
@@ -14,6 +14,8 @@ declare module 'vitest' {
 /** One set of real servers per test run, on free ports, with data in a temporary folder. */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'mchat-test-'));
+  // PostgreSQL runs as its own user (under root), which must reach its folder in here.
+  chmodSync(dir, 0o755);
   const started: RunningServer[] = [];
   const teardown = async () => {
     await Promise.all(started.map((s) => s.stop()));
@@ -23,7 +25,7 @@ export default async function setup(project: TestProject) {
   ensureWebBuild();
   const results = await Promise.allSettled([
     freePort().then((port) => startRedis({ port, dir: join(dir, 'redis') })),
-    freePort().then((port) => startFerretDb({ port, dir: join(dir, 'ferretdb') })),
+    freePort().then((port) => startDatabase({ port, dir: join(dir, 'database') })),
     freePort().then((port) => startTemporal({ port, dir: join(dir, 'temporal') })),
   ]);
   for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
@@ -32,7 +34,7 @@ export default async function setup(project: TestProject) {
     await teardown();
     throw failed.reason;
   }
-  const [redis, ferretdb, temporal] = started as [RunningServer, RunningServer, RunningServer];
-  project.provide('services', { redisUrl: redis.url, mongoUrl: ferretdb.url, temporalAddress: temporal.url, dir });
+  const [redis, database, temporal] = started as [RunningServer, RunningServer, RunningServer];
+  project.provide('services', { redisUrl: redis.url, mongoUrl: database.url, temporalAddress: temporal.url, dir });
   return teardown;
 }

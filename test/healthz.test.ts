@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HealthReport, DependencyName } from '../gateway/health.js';
 import {
-  freePort, startFerretDb, startMosquitto, startRedis, startTemporal, type RunningServer, type ServerOptions,
+  freePort, startDatabase, startMosquitto, startRedis, startTemporal, type RunningServer, type ServerOptions,
 } from '../scripts/servers/servers.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -14,7 +14,7 @@ import { startStack, type Stack } from './stack.js';
 describe('/healthz reports each dependency, and a dependency going down does not stop the gateway', () => {
   const starters: Record<DependencyName, (o: ServerOptions) => Promise<RunningServer>> = {
     broker: startMosquitto,
-    database: startFerretDb,
+    database: startDatabase,
     redis: startRedis,
     temporal: startTemporal,
   };

@@ -3,11 +3,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FERRETDB_BIN, TEMPORAL_BIN, TOOLS_DIR, onPath } from './servers.js';
+import { FERRETDB_BIN, TEMPORAL_BIN, TOOLS_DIR, onPath, postgresBin } from './servers.js';
 
 /**
- * Installs what the local stack and the tests need and this machine lacks: Redis and Mosquitto
- * from Debian's packages, the Temporal CLI (its dev server is the real Temporal server) and FerretDB
+ * Installs what the local stack and the tests need and this machine lacks: Redis, PostgreSQL and
+ * Mosquitto from Debian's packages, the Temporal CLI (its dev server is the real Temporal server) and FerretDB
  * built from the Go module proxy into TOOLS_DIR, and for the tests only Debian's Chromium (the
  * browser of test/web.e2e.test.ts). Idempotent: a second run only checks.
  */
@@ -19,8 +19,16 @@ function sh(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal})`);
 }
 
-function aptInstall(packages: string[]): void {
-  const missing = packages.filter((p) => !onPath(p) && !existsSync(`/usr/sbin/${p}`));
+/** A Debian package, and the program whose presence shows it is installed. */
+interface AptPackage {
+  name: string;
+  program: string;
+}
+
+const installed = (program: string) => onPath(program) || existsSync(program) || existsSync(`/usr/sbin/${program}`);
+
+function aptInstall(packages: AptPackage[]): void {
+  const missing = packages.filter((p) => !installed(p.program)).map((p) => p.name);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`missing ${missing.join(', ')}: install them (e.g. sudo apt-get install -y ${missing.join(' ')}) and run again`);
@@ -73,7 +81,12 @@ export interface InstallOptions {
 
 export function installServers({ mosquitto = true, browser = false }: InstallOptions = {}): void {
   mkdirSync(TOOLS_DIR, { recursive: true });
-  aptInstall(['redis-server', ...(mosquitto ? ['mosquitto'] : []), ...(browser ? ['chromium'] : [])]);
+  aptInstall([
+    { name: 'redis-server', program: 'redis-server' },
+    { name: 'postgresql', program: postgresBin('postgres') },
+    ...(mosquitto ? [{ name: 'mosquitto', program: 'mosquitto' }] : []),
+    ...(browser ? [{ name: 'chromium', program: 'chromium' }] : []),
+  ]);
   buildFerretDb();
   buildTemporal();
   for (const [name, bin] of [['temporal', TEMPORAL_BIN], ['ferretdb', FERRETDB_BIN]] as const) {

@@ -1,7 +1,8 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -17,6 +18,8 @@ export interface RunningServer {
   pid: number;
   url: string;
   port: number;
+  /** Every process the server runs as, by name, when it is more than one (the bench meters each). */
+  pids?: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -50,13 +53,13 @@ async function waitForPort(name: string, child: ChildProcess, port: number, time
   throw new Error(`${name} did not listen on ${port} within ${timeoutMs} ms; see ${logFile}`);
 }
 
-/** Stops a child: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
-export function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
+/** Stops a child: `signal` (SIGTERM), then SIGKILL if it is still there after `graceMs`. */
+export function stopProcess(child: ChildProcess, graceMs = 5_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -68,13 +71,17 @@ interface Spec {
   url: string;
   dir: string;
   readyTimeoutMs?: number;
+  /** Run as this user instead (PostgreSQL refuses to run as root). */
+  user?: SystemUser;
+  /** How the server is asked to stop; SIGTERM unless it means something slower. */
+  stopSignal?: NodeJS.Signals;
 }
 
 async function run(spec: Spec): Promise<RunningServer> {
   mkdirSync(spec.dir, { recursive: true });
   const logFile = join(spec.dir, `${spec.name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'], ...(spec.user ? { ...spec.user, cwd: '/' } : {}) });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   await new Promise<void>((resolve, reject) => {
@@ -82,7 +89,7 @@ async function run(spec: Spec): Promise<RunningServer> {
     child.once('error', reject);
   });
   await waitForPort(spec.name, child, spec.port, spec.readyTimeoutMs ?? 30_000, logFile);
-  return { name: spec.name, pid: child.pid!, url: spec.url, port: spec.port, stop: () => stopProcess(child) };
+  return { name: spec.name, pid: child.pid!, url: spec.url, port: spec.port, stop: () => stopProcess(child, 10_000, spec.stopSignal) };
 }
 
 export interface ServerOptions {
@@ -98,14 +105,101 @@ export function startRedis({ port, dir, persistent = false }: ServerOptions): Pr
   return run({ name: 'redis', command: 'redis-server', args, port, url: `redis://127.0.0.1:${port}`, dir });
 }
 
-export function startFerretDb({ port, dir }: ServerOptions): Promise<RunningServer> {
-  const dataDir = join(dir, 'sqlite');
-  mkdirSync(dataDir, { recursive: true });
+interface SystemUser {
+  uid: number;
+  gid: number;
+}
+
+/** Where Debian keeps PostgreSQL's server programs (the newest major version), or PATH. */
+export function postgresBin(program: string): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) if (existsSync(join(root, v, 'bin', program))) return join(root, v, 'bin', program);
+  return program;
+}
+
+/**
+ * Who runs PostgreSQL and where its cluster lives: ourselves in `dir`, or, as root (which it
+ * refuses), Debian's `postgres` user, which owns the cluster. When that user cannot reach `dir`
+ * (a home folder closed to others), the cluster lives in a folder of the system's named after
+ * `dir`, and `dir/LOCATION` says where; parent folders are never opened up behind the user's back.
+ */
+function postgresHome(dir: string, persistent: boolean): { home: string; user?: SystemUser } {
+  mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) return { home: dir };
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  const user = { uid: id('-u'), gid: id('-g') };
+  chownSync(dir, user.uid, user.gid);
+  if (spawnSync('test', ['-w', dir], { ...user }).status === 0) return { home: dir, user };
+  const base = persistent ? '/var/lib/mchat/postgres' : join(tmpdir(), 'mchat-postgres');
+  const home = join(base, createHash('sha256').update(dir).digest('hex').slice(0, 16));
+  mkdirSync(home, { recursive: true });
+  chownSync(home, user.uid, user.gid);
+  writeFileSync(join(dir, 'LOCATION'), `PostgreSQL keeps this cluster in ${home}: the postgres user cannot reach ${dir}.\n`);
+  return { home, user };
+}
+
+/**
+ * PostgreSQL for FerretDB: a cluster in `dir` (initdb on first start), on 127.0.0.1 only, trusting
+ * local connections (nothing else reaches it), with one database `ferretdb`. Throwaway clusters
+ * (tests, bench) skip fsync; a persistent one keeps it, and commits without waiting for the disk:
+ * a crash of the machine may lose the last moments, never corrupt, as with MongoDB's default.
+ */
+export async function startPostgres({ port, dir, persistent = false }: ServerOptions): Promise<RunningServer> {
+  const { home, user } = postgresHome(dir, persistent);
+  const data = join(home, 'data');
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    const init = spawnSync(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C'], { ...user, ...(user ? { cwd: '/' } : {}), encoding: 'utf8' });
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
+  }
   const args = [
-    '--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=127.0.0.1:${port}`,
+    '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', home,
+    '-c', 'synchronous_commit=off', '-c', 'max_connections=200',
+    ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
+  ];
+  // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+  const server = await run({ name: 'postgres', command: postgresBin('postgres'), args, port, url: `postgres://postgres@127.0.0.1:${port}/ferretdb`, dir, user, stopSignal: 'SIGINT' });
+  const created = spawnSync(postgresBin('createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'ferretdb'], { encoding: 'utf8' });
+  if (created.status !== 0 && !/already exists/.test(created.stderr)) {
+    await server.stop();
+    throw new Error(`createdb failed: ${created.stderr}`);
+  }
+  if (persistent || home === dir) return server;
+  // A throwaway cluster kept outside `dir` goes with its server, as the rest of `dir` would.
+  return { ...server, stop: () => server.stop().then(() => rmSync(home, { recursive: true, force: true })) };
+}
+
+/** FerretDB (the MongoDB wire protocol) on a PostgreSQL database, e.g. startPostgres's. */
+export function startFerretDb({ port, dir, postgresUrl }: ServerOptions & { postgresUrl: string }): Promise<RunningServer> {
+  const args = [
+    '--handler=postgresql', `--postgresql-url=${postgresUrl}`, `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable', '--debug-addr=-', '--log-level=warn', `--state-dir=${dir}`,
   ];
   return run({ name: 'ferretdb', command: FERRETDB_BIN, args, port, url: `mongodb://127.0.0.1:${port}/mchat`, dir });
+}
+
+/**
+ * The local MongoDB-compatible database: FerretDB on PostgreSQL, both in `dir`, started and
+ * stopped as one (the port is FerretDB's; PostgreSQL takes a free one).
+ */
+export async function startDatabase({ port, dir, persistent = false }: ServerOptions): Promise<RunningServer> {
+  const postgres = await startPostgres({ port: await freePort(), dir: join(dir, 'postgres'), persistent });
+  let ferretdb: RunningServer;
+  try {
+    ferretdb = await startFerretDb({ port, dir: join(dir, 'ferretdb'), postgresUrl: postgres.url });
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+  return {
+    ...ferretdb,
+    name: 'database',
+    pids: { ferretdb: ferretdb.pid, postgres: postgres.pid },
+    async stop() {
+      await ferretdb.stop();
+      await postgres.stop();
+    },
+  };
 }
 
 export function startTemporal({ port, dir, uiPort }: ServerOptions & { uiPort?: number }): Promise<RunningServer> {
@@ -139,8 +233,4 @@ export function onPath(command: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function hasTools(): boolean {
-  return existsSync(TEMPORAL_BIN) && existsSync(FERRETDB_BIN) && onPath('redis-server');
 }
