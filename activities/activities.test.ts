@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorkflowRun } from '../schemas/index.js';
@@ -12,15 +13,21 @@ describe('reportWorkflow', () => {
   let m: Models;
   const published: { topic: string; event: unknown }[] = [];
   let activities: ReturnType<typeof createActivities>;
+  let redis: Redis;
+  let store: MessageStore;
   beforeAll(async () => {
+    redis = new Redis(inject('services').redisUrl, { maxRetriesPerRequest: 1 });
     conn = await connectDb(inject('services').mongoUrl.replace(/\/mchat$/, `/t_activities_${Date.now()}`));
     m = models(conn);
     const publisher = { publish: async (topic: string, event: unknown) => void published.push({ topic, event }) };
-    activities = createActivities({ m, store: new MessageStore(m, createLogger('test', 'silent')), publisher });
+    store = new MessageStore({ m, redis, prefix: `activities-test-${Date.now()}:`, log: createLogger('test', 'silent') });
+    activities = createActivities({ m, store, publisher });
   });
   afterAll(async () => {
+    store?.close();
     await conn?.dropDatabase();
     await conn?.close();
+    await redis?.quit();
   });
 
   const run = (workflow_id: string, status: WorkflowRun['status'], step: string, extra: Partial<WorkflowRun> = {}): WorkflowRun => ({

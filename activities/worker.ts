@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     stickyQueueScheduleToStartTimeout: '3 seconds',
     activities: createActivities({
       m,
-      store: new MessageStore(m, log, new RecentMessages(redis, config.REDIS_PREFIX, log)),
+      store: new MessageStore({ m, redis, prefix: config.REDIS_PREFIX, log, recent: new RecentMessages(redis, config.REDIS_PREFIX, log) }),
       publisher: mqttPublisher(mqtt),
       guards,
       approvalTimeoutMs: config.MCHAT_APPROVAL_TIMEOUT_MS,

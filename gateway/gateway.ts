@@ -180,7 +180,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const refreshAgents = () => directory.refresh().catch((err: unknown) => log.warn({ err }, 'could not refresh the agent directory'));
   ctx = {
     m,
-    store: new MessageStore(m, log, new RecentMessages(redis, config.REDIS_PREFIX, log)),
+    store: new MessageStore({ m, redis, prefix: config.REDIS_PREFIX, log, recent: new RecentMessages(redis, config.REDIS_PREFIX, log) }),
     publisher,
     agents: routedDispatcher(directory, dispatcher),
     work: temporalWork(temporal, config.TEMPORAL_TASK_QUEUE),

@@ -145,20 +145,16 @@ keyedBy(MessageSchema, (m) => messageKey(m.from, m.client_msg_id));
 MessageSchema.index({ conversation_id: 1, seq: 1 }, { unique: true });
 
 /**
- * One document per conversation (`_id` = conversation_id): who takes part, and a recent `last_seq`
- * (written lazily, so a lower bound of the true last seq; see messages.ts).
+ * One document per conversation (`_id` = conversation_id): who takes part, written once with its
+ * first message and never changed. Its seqs are counted in Redis (seqs.ts).
  */
 export interface ConversationDoc {
   conversation_id: string;
-  last_seq: number;
-  last_ts: number;
   members: string[];
 }
 const ConversationSchema = new Schema<ConversationDoc>(
   {
     conversation_id: { type: String, required: true, unique: true },
-    last_seq: { type: Number, default: 0 },
-    last_ts: { type: Number, default: 0 },
     members: { type: [String], index: true },
   },
   strict,

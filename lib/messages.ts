@@ -1,12 +1,13 @@
 import { randomFillSync } from 'node:crypto';
-import type { Document } from 'mongodb';
+import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import type { Message, MessageBody } from '../schemas/index.js';
 import { Batcher, Lru } from './batching.js';
-import { insertAll, keyedCollection, LazyMax, type InsertOutcome, type KeyedCollection, type KeyedDoc, type WriteFailure } from './bulk.js';
+import { insertAll, keyedCollection, type InsertOutcome, type KeyedCollection, type KeyedDoc, type WriteFailure } from './bulk.js';
 import { messageKey, type Models } from './db.js';
 import { createLogger, type Logger } from './logger.js';
 import type { RecentMessages } from './recent.js';
+import { SeqCounters, type Reservation } from './seqs.js';
 
 export interface NewMessage {
   conversation_id: string;
@@ -39,96 +40,122 @@ function pooledRandom(): number {
   return randomPool.bytes[randomPool.next++]! / 256;
 }
 
-/** What this process knows of a conversation: a seq that exists (0: none known), and whether its document does. */
-interface Tail {
-  seq: number;
-  doc: boolean;
+export interface MessageStoreOptions {
+  m: Models;
+  /** Where the conversations' seq counters live, shared by every process that stores messages. */
+  redis: Redis;
+  /** REDIS_PREFIX. */
+  prefix: string;
+  log?: Logger;
+  /** Where stored messages are also remembered for agent context (see recent.ts). */
+  recent?: RecentMessages;
 }
 
-const MAX_ATTEMPTS = 20;
-/** Seq collisions answered by trying the next seq, before asking the database for the last one. */
-const PROBES = 2;
+/** A seq taken by a message from before the counter was (re)seeded is skipped; more than this many in a row is a fault. */
+const MAX_ATTEMPTS = 5;
 const KNOWN_CONVERSATIONS = 100_000;
-/**
- * How often, at most, a conversation's `last_seq` is written (see LazyMax): it only seeds a process
- * that has not seen the conversation yet, and a lag costs that process a collision or two.
- */
-const LAST_SEQ_GAP_MS = 5_000;
+/** A reservation this old has a writer that died or gave up: its seq is filled. */
+const HOLE_AGE_MS = 10_000;
+const HOLE_SWEEP_MS = 5_000;
 
 /**
- * Stores a message with the next sequence number of its conversation, exactly once per sender +
- * client_msg_id, with no database read on the way in the common case:
+ * Stores a message with the next seq of its conversation, exactly once per sender + client_msg_id:
  *
- * - The message's `_id` is the idempotency key, so a retry is refused by the `_id` index (and then
- *   read back); the seq comes from the unique (conversation_id, seq) index, not a counter, so a
- *   seq exists only when its message does.
- * - Each process remembers the last seq it knows exists per conversation, seeded from the
- *   conversation document (by `_id`). Writers in one process take turns per conversation; a
- *   collision on the seq index (another process wrote, or `last_seq` lags after a crash) moves on
- *   past the newest seq remembered in Redis (recent.ts) or to the next seq, then asks the
- *   database for the true last one. Only a seq known to exist is ever built on,
- *   and messages are never deleted, so seqs stay gap-free.
- * - Messages of all conversations arriving together go out in one unordered insertMany.
- * - The conversation document is inserted with the first message this process stores in it (a
- *   duplicate means it exists); its `last_seq` is raised lazily, being only where seeding starts.
+ * - The seq comes from the conversation's counter in Redis (seqs.ts), shared by every process
+ *   that writes; the unique (conversation_id, seq) index stays as the guard, and a collision
+ *   (a counter seeded again after Redis lost it) moves the counter past the stored newest.
+ * - The message's `_id` is the idempotency key, so a retry is refused by the `_id` index and read
+ *   back; one in flight in this process is joined instead.
+ * - Reservations of all messages arriving together go out in one Redis call, and the messages in
+ *   one unordered insertMany.
+ * - A seq reserved but never stored (a writer that died, a retry of a stored message, a failed
+ *   insert) is filled with an empty recalled message, so seqs stay 1, 2, 3… without a gap.
+ * - The conversation document (who takes part) is inserted with the first message this process
+ *   stores in it; a duplicate means it exists.
  */
 export class MessageStore {
-  private readonly lanes = new Map<string, Promise<unknown>>();
-  private readonly tails = new Lru<string, Tail>(KNOWN_CONVERSATIONS);
+  private readonly inFlight = new Map<string, Promise<Stored>>();
+  private readonly newest = new Lru<string, number>(KNOWN_CONVERSATIONS);
+  private readonly recorded = new Lru<string, true>(KNOWN_CONVERSATIONS);
   private readonly messages: KeyedCollection;
-  private readonly conversations: KeyedCollection;
+  private readonly reservations: Batcher<{ conversation_id: string; from: string }, number>;
   private readonly inserts: Batcher<KeyedDoc, InsertOutcome>;
+  private readonly settles: Batcher<Reservation, undefined>;
   private readonly conversationInserts: Batcher<KeyedDoc, InsertOutcome>;
-  private readonly seeds: Batcher<string, KeyedDoc | undefined>;
-  private readonly lastSeqs: LazyMax;
-  private legacyKeys: Promise<boolean> | undefined;
+  private readonly sweeper: NodeJS.Timeout;
 
-  /** `recent`: where stored messages are also remembered for agent context (see recent.ts). */
-  constructor(private readonly m: Models, log: Logger = createLogger('message-store'), readonly recent?: RecentMessages) {
+  private readonly m: Models;
+  private readonly seqs: SeqCounters;
+  private readonly log: Logger;
+  readonly recent: RecentMessages | undefined;
+
+  constructor(options: MessageStoreOptions) {
+    const { m, log = createLogger('message-store') } = options;
+    this.m = m;
+    this.log = log;
+    this.recent = options.recent;
+    const seqs = (this.seqs = new SeqCounters(options.redis, options.prefix, (id) => newestStored(m, id)));
     this.messages = keyedCollection(m.Message);
-    this.conversations = keyedCollection(m.Conversation);
+    const conversations = keyedCollection(m.Conversation);
+    this.reservations = new Batcher((requests) => seqs.reserve(requests));
     this.inserts = new Batcher((docs) => insertAll(this.messages, docs));
-    this.conversationInserts = new Batcher((docs) => insertAll(this.conversations, docs));
-    this.seeds = new Batcher((ids) => findAll(this.conversations, ids, { last_seq: 1 }));
-    this.lastSeqs = new LazyMax(this.conversations, LAST_SEQ_GAP_MS, log);
+    this.settles = new Batcher(async (done) => {
+      await seqs.settle(done);
+      return done.map(() => undefined);
+    });
+    this.conversationInserts = new Batcher((docs) => insertAll(conversations, docs));
+    this.sweeper = setInterval(() => void this.fillHoles().catch((err: unknown) => log.warn({ err }, 'could not fill seq holes; trying again')), HOLE_SWEEP_MS);
+    this.sweeper.unref();
   }
 
   store(input: NewMessage): Promise<Stored> {
-    const id = input.conversation_id;
-    const prev = this.lanes.get(id) ?? Promise.resolve();
-    const next = prev.then(() => this.write(input), () => this.write(input));
-    const lane = next.catch(() => undefined);
-    this.lanes.set(id, lane);
-    void lane.then(() => {
-      if (this.lanes.get(id) === lane) this.lanes.delete(id);
-    });
-    return next;
+    const key = messageKey(input.from, input.client_msg_id);
+    const running = this.inFlight.get(key);
+    if (running) return running.then((s) => ({ message: s.message, created: false }));
+    const stored = this.write(key, input).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, stored);
+    return stored;
   }
 
-  /** A seq this process knows to exist in the conversation, if it knows one. */
+  /** The newest seq this process stored in the conversation, if it stored one. */
   knownSeq(conversationId: string): number | undefined {
-    return this.tails.get(conversationId)?.seq || undefined;
+    return this.newest.get(conversationId);
   }
 
-  private async write(input: NewMessage): Promise<Stored> {
-    const tail = await this.tail(input.conversation_id);
+  /** The newest seq of the conversation as the counter has it (reserved, maybe not yet stored). */
+  counted(conversationId: string): Promise<number> {
+    return this.seqs.current(conversationId);
+  }
+
+  /** Stops the hole sweeper of this store. */
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private async write(key: string, input: NewMessage): Promise<Stored> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const message = this.build(input, tail.seq + 1);
-      const outcome = await this.inserts.add({ _id: messageKey(input.from, input.client_msg_id), ...message });
+      const seq = await this.reservations.add({ conversation_id: input.conversation_id, from: input.from });
+      const reservation = { conversation_id: input.conversation_id, seq, from: input.from };
+      const message = this.build(input, seq);
+      // A failed insert leaves the reservation for the sweeper: whether the message landed is unknown.
+      const outcome = await this.inserts.add({ _id: key, ...message });
+      if (outcome instanceof Error) throw outcome;
       if (outcome === undefined) {
-        tail.seq = message.seq;
+        this.settle(reservation);
+        this.newest.set(input.conversation_id, Math.max(seq, this.newest.get(input.conversation_id) ?? 0));
         this.recent?.remember(message);
-        await this.recordConversation(input, message, tail);
+        await this.recordConversation(input);
         return { message, created: true };
       }
-      if (outcome instanceof Error) throw outcome;
-      const collided = collidedOn(outcome);
-      if (collided !== 'seq') {
-        const stored = await this.findRetry(input);
-        if (stored) return { message: stored, created: false };
-        if (collided === 'key') throw new Error(`duplicate key for ${messageKey(input.from, input.client_msg_id)}, but no such message`);
+      const earlier = await this.m.Message.findOne({ _id: key }, { _id: 0 }).lean<Message>();
+      if (earlier) {
+        await this.release(reservation);
+        return { message: earlier, created: false };
       }
-      tail.seq = attempt < PROBES ? await this.pastCollision(input.conversation_id, message.seq) : await this.lastSeq(input.conversation_id);
+      if (collidedOn(outcome) === 'key') throw new Error(`duplicate key for ${key}, but no such message`);
+      // The seq holds a message the counter did not know of: go on after the newest stored.
+      this.settle(reservation);
+      await this.seqs.raise(input.conversation_id, await newestStored(this.m, input.conversation_id));
     }
     throw new Error(`could not assign a sequence number in ${input.conversation_id} after ${MAX_ATTEMPTS} attempts`);
   }
@@ -147,76 +174,50 @@ export class MessageStore {
     };
   }
 
-  private async tail(conversationId: string): Promise<Tail> {
-    const known = this.tails.get(conversationId);
-    if (known) return known;
-    const doc = await this.seeds.add(conversationId);
-    const tail = { seq: (doc?.last_seq as number | undefined) ?? 0, doc: doc !== undefined };
-    this.tails.set(conversationId, tail);
-    return tail;
+  private settle(r: Reservation): void {
+    this.settles.add(r).catch((err: unknown) => this.log.debug({ err, ...r }, 'reservation left for the sweeper'));
   }
 
-  private async recordConversation(input: NewMessage, message: Message, tail: Tail): Promise<void> {
-    const last = { last_seq: message.seq, last_ts: message.ts };
-    if (!tail.doc) {
-      const outcome = await this.conversationInserts.add({ _id: input.conversation_id, conversation_id: input.conversation_id, ...last, members: input.members });
-      if (outcome instanceof Error) throw outcome;
-      tail.doc = true;
-      // Written with this message's seq; a duplicate is a document from before, raised below.
-      if (!outcome) return;
-    }
-    this.lastSeqs.raise({
-      id: input.conversation_id,
-      max: last,
-      onInsert: { conversation_id: input.conversation_id, members: input.members },
-      legacy: { conversation_id: input.conversation_id },
-    });
+  /** A reserved seq this writer does not need: handed back when it is the newest, else filled. */
+  private async release(r: Reservation): Promise<void> {
+    if (!(await this.seqs.giveBack(r))) await this.fill([r]);
   }
 
-  /**
-   * The message a retry refers to: by `_id`, or in a database an older version wrote, by the
-   * { from, client_msg_id } index it keyed messages by then.
-   */
-  private async findRetry(input: NewMessage): Promise<Message | null> {
-    const byKey = await this.m.Message.findOne({ _id: messageKey(input.from, input.client_msg_id) }, { _id: 0 }).lean<Message>();
-    if (byKey || !(await this.hasLegacyKeys())) return byKey;
-    return this.m.Message.findOne({ from: input.from, client_msg_id: input.client_msg_id }, { _id: 0 }).lean<Message>();
+  /** Fills the seqs of reservations whose writers died or gave up (any process may; the index keeps one). */
+  async fillHoles(ageMs = HOLE_AGE_MS): Promise<number> {
+    const stale = await this.seqs.stale(ageMs);
+    return stale.length ? this.fill(stale) : 0;
   }
 
-  private hasLegacyKeys(): Promise<boolean> {
-    this.legacyKeys ??= this.messages.indexExists(LEGACY_KEY_INDEX).catch((err: unknown) => {
-      this.legacyKeys = undefined;
-      throw err;
-    });
-    return this.legacyKeys;
+  private async fill(holes: readonly Reservation[]): Promise<number> {
+    const outcomes = await insertAll(this.messages, holes.map((h) => ({
+      _id: `hole/${h.conversation_id}/${h.seq}`,
+      ...this.build({
+        conversation_id: h.conversation_id, members: [], from: h.from, kind: 'system',
+        body: { mentions: [], attachments: [] }, client_msg_id: `hole-${h.seq}`,
+      }, h.seq),
+      recalled: true,
+    })));
+    // Written, or the seq holds a message (or another process's filler) already: either way, no hole.
+    const done = holes.filter((_, i) => !(outcomes[i] instanceof Error));
+    await this.seqs.settle(done);
+    const filled = outcomes.filter((o) => o === undefined).length;
+    if (filled) this.log.info({ filled }, 'filled seqs whose messages were never stored');
+    return filled;
   }
 
-  /**
-   * Where to go on from a seq another writer took: past the newest message any process has
-   * remembered in Redis (a gateway and a worker answering in one chat collide at every answer,
-   * several seqs behind), else to the next seq.
-   */
-  private async pastCollision(conversationId: string, taken: number): Promise<number> {
-    return Math.max(taken, (await this.recent?.newestSeq(conversationId)) ?? 0);
-  }
-
-  /** The slow way, by the (conversation_id, seq) index: a scan of the collection on FerretDB. */
-  private async lastSeq(conversationId: string): Promise<number> {
-    const last = await this.m.Message.findOne({ conversation_id: conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
-    return last?.seq ?? 0;
+  private async recordConversation(input: NewMessage): Promise<void> {
+    if (this.recorded.get(input.conversation_id)) return;
+    const outcome = await this.conversationInserts.add({ _id: input.conversation_id, conversation_id: input.conversation_id, members: input.members });
+    if (outcome instanceof Error) throw outcome;
+    this.recorded.set(input.conversation_id, true);
   }
 }
 
-const LEGACY_KEY_INDEX = 'from_1_client_msg_id_1';
-
-/**
- * Documents by `_id`, in the order asked. One id is asked by equality, which FerretDB hands to
- * SQL; several by `$in`, which it decodes the collection for, once for all of them.
- */
-async function findAll(collection: KeyedCollection, ids: string[], projection: Document): Promise<(KeyedDoc | undefined)[]> {
-  const filter = ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: ids } };
-  const found = new Map((await collection.find(filter, { projection }).toArray()).map((d) => [d._id, d]));
-  return ids.map((id) => found.get(id));
+/** The newest stored seq of a conversation (0 for none), by the (conversation_id, seq) index. */
+export async function newestStored(m: Models, conversationId: string): Promise<number> {
+  const last = await m.Message.findOne({ conversation_id: conversationId }, { _id: 0, seq: 1 }).sort({ seq: -1 }).lean();
+  return last?.seq ?? 0;
 }
 
 /**
@@ -227,6 +228,6 @@ function collidedOn(f: WriteFailure): 'key' | 'seq' | 'unknown' {
   const fields = Object.keys(f.keyPattern ?? {});
   const index = /index: (\S+)/.exec(f.errmsg ?? '')?.[1];
   if (fields.includes('seq') || index === 'conversation_id_1_seq_1') return 'seq';
-  if (fields.includes('_id') || fields.includes('client_msg_id') || index === '_id_' || index === LEGACY_KEY_INDEX) return 'key';
+  if (fields.includes('_id') || index === '_id_') return 'key';
   return 'unknown';
 }

@@ -21,12 +21,18 @@ describe('RecentMessages', () => {
     redis = new Redis(inject('services').redisUrl, { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
+    for (const s of stores) s.close();
     await conn?.dropDatabase();
     await conn?.close();
     await redis?.quit();
   });
 
-  const store = (recent = new RecentMessages(redis, prefix, log)) => new MessageStore(m, log, recent);
+  const stores: MessageStore[] = [];
+  const store = (recent: RecentMessages | null = new RecentMessages(redis, prefix, log)) => {
+    const s = new MessageStore({ m, redis, prefix, log, ...(recent ? { recent } : {}) });
+    stores.push(s);
+    return s;
+  };
   const send = (s: MessageStore, conversationId: string, from: string, id: string, text = id) =>
     // client_msg_id is unique per sender across conversations: a reused one is a retry.
     s.store({ conversation_id: conversationId, members: [], from, kind: 'text', body: { text, mentions: [], attachments: [] }, client_msg_id: `${conversationId}-${id}` })
@@ -99,7 +105,7 @@ describe('RecentMessages', () => {
     const conv = 'g:g_recent_d';
     const remembering = store();
     await send(remembering, conv, 'u_a', 'one');
-    await send(new MessageStore(m, log), conv, 'u_b', 'two'); // a writer without Redis
+    await send(store(null), conv, 'u_b', 'two'); // a writer that does not remember
     const question = await send(remembering, conv, 'u_a', 'three');
     await settle();
     expect(await remembering.recent!.before(question, 3)).toBeUndefined();

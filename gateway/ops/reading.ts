@@ -2,6 +2,7 @@ import { conversationTopics, parseConversationId, visible, type Message, type Op
 import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../lib/bulk.js';
 import { cursorKey, type Models } from '../../lib/db.js';
 import type { Logger } from '../../lib/logger.js';
+import { newestStored } from '../../lib/messages.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { withLinks } from '../media.js';
@@ -33,11 +34,14 @@ export function noteSent(m: Models, log: Logger, conversationId: string, employe
   cursors.raise(cursorUpdate(conversationId, employeeId, seq));
 }
 
-/** Whether `seq` exists: known to this process when it stored the conversation's messages, else asked for. */
+/**
+ * Whether `seq` was handed out: known to this process when it stored the conversation's messages,
+ * else the shared counter's, else (Redis lost it) the newest stored.
+ */
 async function seqExists(ctx: GatewayContext, conversationId: string, seq: number): Promise<boolean> {
   if (seq <= (ctx.store.knownSeq(conversationId) ?? 0)) return true;
-  const last = await ctx.m.Message.findOne({ conversation_id: conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
-  return seq <= (last?.seq ?? 0);
+  if (seq <= (await ctx.store.counted(conversationId).catch(() => 0))) return true;
+  return seq <= (await newestStored(ctx.m, conversationId));
 }
 
 /**
