@@ -76,7 +76,8 @@ export function temporalDispatcher(opts: TemporalDispatcherOptions): AgentDispat
   const { client, taskQueue, m, log, directory } = opts;
   async function start(workflowType: 'agentInteraction' | 'humanHandoff', workflowId: string, input: InteractionInput | HandoffWorkflowInput) {
     try {
-      await client.workflow.start(workflowType, { taskQueue, workflowId, args: [input] });
+      // Never again under an id that ran: a message dispatched twice, however far apart, is answered once.
+      await client.workflow.start(workflowType, { taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
       log.info({ workflowId }, 'agent workflow started');
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

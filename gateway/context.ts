@@ -2,6 +2,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Models } from '../lib/db.js';
 import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
+import type { Serializer } from '../lib/locks.js';
 import type { Message } from '../schemas/index.js';
 import type { AdminContext } from './admin/ops.js';
 import type { AgentWork } from './agents.js';
@@ -29,6 +30,8 @@ export interface GatewayContext {
   /** Running agent workflows: approval decisions, agent callbacks, live state, hand-offs. */
   work: AgentWork;
   admin: AdminContext;
+  /** Changes of one document by several requests or processes at once, one at a time (locks.ts). */
+  writes: Serializer;
   receipts: GroupReceipts;
   limiter: SenderLimiter;
   log: Logger;

@@ -1,5 +1,6 @@
 import type { ErrorBody, ErrorCode } from '../schemas/index.js';
 import { isDuplicateKey } from '../lib/bulk.js';
+import { LockTimeout } from '../lib/locks.js';
 
 /** An expected failure of an op, answered to the caller as it is. */
 export class OpError extends Error {
@@ -29,5 +30,6 @@ export function toErrorBody(err: unknown): ErrorBody {
   // A unique index said no: two writers raced for the same id.
   if (isDuplicateKey(err)) return { code: 'E_CONFLICT', message: 'already exists' };
   if (isUnavailable(err)) return { code: 'E_UNAVAILABLE', message: 'a dependency is unavailable; retry later' };
+  if (err instanceof LockTimeout) return { code: 'E_UNAVAILABLE', message: err.message };
   return { code: 'E_INTERNAL', message: 'internal error' };
 }

@@ -8,6 +8,7 @@ import { Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME, type Config } from '../lib/config.js';
 import { connectDb, models } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
+import { redisSerializer } from '../lib/locks.js';
 import { MessageStore } from '../lib/messages.js';
 import { objectStore } from '../lib/objects.js';
 import { connectService, mqttPublisher, type Publisher } from '../lib/publisher.js';
@@ -178,14 +179,17 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     log,
   });
   const refreshAgents = () => directory.refresh().catch((err: unknown) => log.warn({ err }, 'could not refresh the agent directory'));
+  const writes = redisSerializer(redis, config.REDIS_PREFIX, log);
   ctx = {
     m,
+    writes,
     store: new MessageStore({ m, redis, prefix: config.REDIS_PREFIX, log, recent: new RecentMessages(redis, config.REDIS_PREFIX, log) }),
     publisher,
     agents: routedDispatcher(directory, dispatcher),
     work: temporalWork(temporal, config.TEMPORAL_TASK_QUEUE),
     admin: { m, announce, production: config.NODE_ENV === 'production', maxGroupSize: config.MCHAT_MAX_GROUP_SIZE,
       onAgentsChanged: refreshAgents, schedules: temporalSchedules(temporal, config.TEMPORAL_TASK_QUEUE),
+      writes,
     },
     receipts: new GroupReceipts(m, publisher, log, config.MCHAT_RECEIPT_INTERVAL_MS),
     limiter: senderLimiter(redis, config.REDIS_PREFIX, config.MCHAT_RATE_LIMIT_PER_SECOND),

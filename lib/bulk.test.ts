@@ -45,7 +45,7 @@ describe('upsertAll, upsertMax and LazyMax', () => {
   });
 
   it('LazyMax writes a document at once the first time, then at most once per gap, with the highest value', async () => {
-    const lazy = new LazyMax(coll, 400, log);
+    const lazy = new LazyMax((updates) => upsertMax(coll, updates), 400, log);
     lazy.raise(update('lazy', 1));
     await expect.poll(() => valueOf('lazy')).toEqual([1]);
     for (const v of [4, 2, 3]) lazy.raise(update('lazy', v));

@@ -137,12 +137,11 @@ function higher(a: Record<string, number>, b: Record<string, number>): Record<st
 }
 
 /**
- * Counters that only grow (a conversation's last seq, how far its sender has read), written
- * behind the caller's back: each document at most once per `gapMs` (the first time at once), all
- * that are due in one bulkWrite, and after a write at least REST_FACTOR times its duration of rest.
- * On FerretDB every update scans its collection (twice), so this bounds that work by the documents
- * touched rather than the messages sent, and to a twentieth of the time, at the price of lag: readers
- * treat these fields as lower bounds.
+ * Counters that only grow (how far a sender has read), written behind the caller's back: each
+ * document at most once per `gapMs` (the first time at once), all that are due in one write, and
+ * after a write at least REST_FACTOR times its duration of rest. Each update takes a lock and a
+ * database round trip, so this bounds that work by the documents touched rather than the messages
+ * sent, at the price of lag: readers treat these fields as lower bounds.
  */
 export class LazyMax {
   private readonly pending = new Map<string, MaxUpdate>();
@@ -154,7 +153,8 @@ export class LazyMax {
   private flushing = false;
 
   constructor(
-    private readonly collection: KeyedCollection,
+    /** Writes the raised documents (upsertMax, under whatever guards them). */
+    private readonly write: (updates: MaxUpdate[]) => Promise<void>,
     private readonly gapMs: number,
     private readonly log: Logger,
   ) {}
@@ -188,7 +188,7 @@ export class LazyMax {
       this.written.set(u.id, started);
     }
     try {
-      await upsertMax(this.collection, due);
+      await this.write(due);
     } catch (err) {
       this.log.warn({ err, documents: due.length }, 'could not write counters kept lazily; retrying later');
       for (const u of due) this.raise(u);

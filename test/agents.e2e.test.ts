@@ -69,8 +69,10 @@ describe('agents end to end', () => {
       id, name: `Agent ${id}`, manager_id: 'u_wang',
       agent_profile: { model_type: 'test', webhook_endpoint: endpoint, response_timeout, trigger_keywords: id === 't_fin' ? ['invoice'] : [] },
     }).then((r) => secrets.set(id, r.api_secret));
+    // t_relay2's call dies with its worker: the retry waits out the timeout of the killed attempt,
+    // and all attempts must fit in three timeouts while a new worker starts on a loaded machine.
     await Promise.all(Object.keys(handlers).map((id) =>
-      create(id, `http://127.0.0.1:${port}/agents/${id}`, id === 't_slow' ? 1_000 : id === 't_relay2' ? 3_000 : 5_000)));
+      create(id, `http://127.0.0.1:${port}/agents/${id}`, id === 't_slow' ? 1_000 : id === 't_relay2' ? 8_000 : 5_000)));
     await create('t_bad', `http://127.0.0.1:${badPort}/agents/bad`);
     const hosted: Record<string, HostedAgent> = Object.fromEntries(
       Object.entries(handlers).map(([id, handle]) => [`/agents/${id}`, { secret: secrets.get(id)!, handle }]),

@@ -5,6 +5,7 @@ import {
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
 import type { Models } from '../../lib/db.js';
+import type { Serializer } from '../../lib/locks.js';
 import { OpError } from '../errors.js';
 import type { OrgAnnouncer } from './effects.js';
 import type { ScheduleControl } from './schedules.js';
@@ -20,6 +21,8 @@ export interface AdminContext {
   onAgentsChanged?: () => Promise<void>;
   /** Temporal Schedules of proactive agents; absent, the schedule ops answer E_UNAVAILABLE. */
   schedules?: ScheduleControl;
+  /** Turns for changes of one document or of the organisation's shape (see `changes`). */
+  writes: Serializer;
 }
 
 function checkGroupSize(ctx: AdminContext, size: number): void {
@@ -86,7 +89,7 @@ const profile = (e: Employee) => publicProfile(e);
 /** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
 type OrganisationOp = Exclude<AdminOpName, 'admin.import' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
 
-export const adminHandlers: { [O in OrganisationOp]: Handler<O> } = {
+const handlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.employee.create'(ctx, { password, ...p }) {
     await unused(ctx.m, p.id);
     await department(ctx.m, p.department_id, 'payload.department_id');
@@ -234,3 +237,23 @@ export const adminHandlers: { [O in OrganisationOp]: Handler<O> } = {
     return { result: { group: { ...before, members } }, target: p.id, before: { members: before.members }, after: { members } };
   },
 };
+
+/**
+ * What each op changes, as lock keys (lib/locks.ts): the organisation's shape (`org`: departments,
+ * reporting lines, who exists), one employee's document, one group's. Each op reads, checks and
+ * writes inside its keys, so no two changes of one thing interleave and none is lost.
+ */
+function changes(op: OrganisationOp, p: { id: string; agent_profile?: { auto_join_groups?: readonly string[] } }): string[] {
+  if (op.startsWith('admin.group.')) return [`group:${p.id}`];
+  if (op.startsWith('admin.department.')) return ['org'];
+  const groups = op === 'admin.agent.create' ? (p.agent_profile?.auto_join_groups ?? []).map((g) => `group:${g}`) : [];
+  return ['org', `employee:${p.id}`, ...groups];
+}
+
+export const adminHandlers = Object.fromEntries(
+  Object.entries(handlers).map(([op, handler]) => [
+    op,
+    (ctx: AdminContext, p: never) => ctx.writes.run(changes(op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never) => Promise<Outcome>)(ctx, p)),
+  ]),
+) as typeof handlers;
+

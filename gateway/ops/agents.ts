@@ -106,7 +106,12 @@ export async function requestHandoff(ctx: GatewayContext, caller: Caller, p: OpP
 }
 
 /** The human who took over, or the person it was for, gives the conversation back to its agents. */
-export async function releaseHandoff(ctx: GatewayContext, caller: Caller, p: OpPayload<'handoff.release'>) {
+export function releaseHandoff(ctx: GatewayContext, caller: Caller, p: OpPayload<'handoff.release'>) {
+  // The key the worker holds while it opens a hand-off: two releases, or a release and an opening, never interleave.
+  return ctx.writes.run([`handoff:${p.conversation_id}`], () => release(ctx, caller, p));
+}
+
+async function release(ctx: GatewayContext, caller: Caller, p: OpPayload<'handoff.release'>) {
   const active = await ctx.m.Handoff.findOne({ conversation_id: p.conversation_id, state: 'active' }, { _id: 0 }).lean<Handoff>();
   if (!active) throw new OpError('E_NOT_FOUND', 'this conversation is not handed off', 'payload.conversation_id');
   if (caller.id !== active.human_id && caller.id !== active.asker_id) {

@@ -55,7 +55,11 @@ export async function tree(ctx: GatewayContext) {
 }
 
 /** An employee edits their own card; everyone watching `mchat/profile/{id}` sees it. */
-export async function updateProfile(ctx: GatewayContext, caller: Caller, p: OpPayload<'profile.update'>) {
+export function updateProfile(ctx: GatewayContext, caller: Caller, p: OpPayload<'profile.update'>) {
+  return ctx.admin.writes.run([`employee:${caller.id}`], () => writeProfile(ctx, caller, p));
+}
+
+async function writeProfile(ctx: GatewayContext, caller: Caller, p: OpPayload<'profile.update'>) {
   const before = await ctx.m.Employee.findOne({ id: caller.id }, { _id: 0 }).lean<Employee>();
   if (!before) throw new OpError('E_NOT_FOUND', 'your employee record is gone');
   await ctx.m.Employee.updateOne({ id: caller.id }, { $set: p });

@@ -45,7 +45,11 @@ export async function removeMembers(ctx: GatewayContext, caller: Caller, p: OpPa
 }
 
 /** The last member out dissolves the group; an owner leaving hands it to the longest-standing member. */
-export async function leave(ctx: GatewayContext, caller: Caller, p: OpPayload<'group.leave'>) {
+export function leave(ctx: GatewayContext, caller: Caller, p: OpPayload<'group.leave'>) {
+  return ctx.admin.writes.run([`group:${p.id}`], () => leaveGroup(ctx, caller, p));
+}
+
+async function leaveGroup(ctx: GatewayContext, caller: Caller, p: OpPayload<'group.leave'>) {
   const g = await groupOf(ctx, caller, p.id);
   if (!g.members.includes(caller.id)) throw new OpError('E_CONFLICT', `you are not in "${g.id}"`, 'payload.id');
   const rest = g.members.filter((id) => id !== caller.id);

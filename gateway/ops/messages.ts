@@ -25,14 +25,14 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
     body: { ...p.body, attachments },
     client_msg_id: p.client_msg_id,
   });
-  if (created) {
-    noteSent(ctx.m, ctx.log, message.conversation_id, caller.id, message.seq);
-    await deliver(ctx, access, message);
-    // The message is stored and delivered: a dispatch failure must not turn that into an error.
-    await ctx.agents.dispatch(message).catch((err: unknown) =>
-      ctx.log.error({ err, msg_id: message.msg_id }, 'could not start agent work'),
-    );
-  }
+  if (created) noteSent(ctx, message.conversation_id, caller.id, message.seq);
+  // A retry may follow a first attempt that stored the message and died before delivering it, so
+  // it delivers and dispatches again: clients drop a msg_id they have, and dispatch is idempotent.
+  await deliver(ctx, access, message);
+  // The message is stored and delivered: a dispatch failure must not turn that into an error.
+  await ctx.agents.dispatch(message).catch((err: unknown) =>
+    ctx.log.error({ err, msg_id: message.msg_id }, 'could not start agent work'),
+  );
   return { msg_id: message.msg_id, conversation_id: message.conversation_id, seq: message.seq, ts: message.ts };
 }
 

@@ -1,7 +1,6 @@
 import { conversationTopics, parseConversationId, visible, type Message, type OpPayload } from '../../schemas/index.js';
 import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../lib/bulk.js';
 import { cursorKey, type Models } from '../../lib/db.js';
-import type { Logger } from '../../lib/logger.js';
 import { newestStored } from '../../lib/messages.js';
 import type { Caller, GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
@@ -13,14 +12,18 @@ function cursorUpdate(conversationId: string, employeeId: string, seq: number): 
   return { id: cursorKey(employeeId, conversationId), max: { seq }, onInsert: identity, legacy: identity };
 }
 
-/** Moves the reader's cursor forward only: reading an older message changes nothing. */
-async function advanceCursor(m: Models, conversationId: string, employeeId: string, seq: number): Promise<void> {
-  await upsertMax(keyedCollection(m.ReadCursor), [cursorUpdate(conversationId, employeeId, seq)]);
+/**
+ * Moves readers' cursors forward only: reading an older message changes nothing. Under each
+ * cursor's key, as the local FerretDB applies `$max` as read-then-write and two at once would let
+ * the lower win.
+ */
+function advanceCursors(ctx: GatewayContext, updates: MaxUpdate[]): Promise<void> {
+  return ctx.writes.run(updates.map((u) => `cursor:${u.id}`), () => upsertMax(keyedCollection(ctx.m.ReadCursor), updates));
 }
 
 /** How often, at most, one sender's cursor in one conversation is written for their own messages. */
 const SENT_CURSOR_GAP_MS = 1_000;
-const sentCursors = new WeakMap<Models, LazyMax>();
+const sentCursors = new WeakMap<GatewayContext, LazyMax>();
 
 /**
  * Sending is reading: the sender's cursor moves to their message, but lazily (see LazyMax), as an
@@ -28,9 +31,9 @@ const sentCursors = new WeakMap<Models, LazyMax>();
  * messages anyway; only what the sender had not read before, and read lists, lag: by a second, more
  * while the database is busy.
  */
-export function noteSent(m: Models, log: Logger, conversationId: string, employeeId: string, seq: number): void {
-  let cursors = sentCursors.get(m);
-  if (!cursors) sentCursors.set(m, (cursors = new LazyMax(keyedCollection(m.ReadCursor), SENT_CURSOR_GAP_MS, log)));
+export function noteSent(ctx: GatewayContext, conversationId: string, employeeId: string, seq: number): void {
+  let cursors = sentCursors.get(ctx);
+  if (!cursors) sentCursors.set(ctx, (cursors = new LazyMax((updates) => advanceCursors(ctx, updates), SENT_CURSOR_GAP_MS, ctx.log)));
   cursors.raise(cursorUpdate(conversationId, employeeId, seq));
 }
 
@@ -79,7 +82,7 @@ export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
 export async function read(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.read'>) {
   const access = await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
   if (!(await seqExists(ctx, p.conversation_id, p.seq))) throw new OpError('E_SCHEMA', `seq ${p.seq} is after the last message`, 'payload.seq');
-  await advanceCursor(ctx.m, p.conversation_id, caller.id, p.seq);
+  await advanceCursors(ctx, [cursorUpdate(p.conversation_id, caller.id, p.seq)]);
   await receipt(ctx, access, caller.id, p.seq);
   return { conversation_id: p.conversation_id, seq: p.seq };
 }
