@@ -36,7 +36,7 @@ export class AgentDirectory {
   async start(): Promise<void> {
     const tick = () => this.refresh().catch((err: unknown) => this.log.warn({ err }, 'could not refresh the agent directory'));
     await tick();
-    this.timer = setInterval(tick, this.refreshMs);
+    this.timer = setInterval(() => void tick(), this.refreshMs);
     this.timer.unref();
   }
 

@@ -69,7 +69,8 @@ class Cached<T extends { id: string }> {
       const docs = await this.loadAll(ids);
       ids.forEach((id, i) => {
         const usedAt = this.entries.get(id)?.usedAt;
-        if (usedAt !== undefined) this.keep(id, { value: Promise.resolve(docs[i]!), version, usedAt });
+        // Already resolved, so nothing is left to wait for: keep() returns it only for get().
+        if (usedAt !== undefined) void this.keep(id, { value: Promise.resolve(docs[i]!), version, usedAt });
       });
     } catch {
       // The database is away: what was read stays until it answers again, and nothing is stored meanwhile.
