@@ -55,6 +55,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const media = { store: objectStore(config), links: files, maxUploadBytes: config.MCHAT_MAX_UPLOAD_BYTES };
 
   // Filled in once the broker is up: requests only arrive after that.
+  // eslint-disable-next-line prefer-const -- the callbacks below read it before it is set; a `const` there would throw
   let ctx: GatewayContext | undefined;
   const presence = new PresenceTracker(redis, config.REDIS_PREFIX, log);
   const onPresence = (employeeId: string, payload: Buffer) => presence.record(employeeId, payload);

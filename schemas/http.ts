@@ -75,6 +75,7 @@ export const PresenceMap = z.object({ presence: z.record(z.string(), Presence) }
 // --- files --------------------------------------------------------------------------------------
 
 export const UploadQuery = z.object({
+  // eslint-disable-next-line no-control-regex -- keeping control characters out is what it is for
   name: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
     .describe('The file name, as recipients will see and save it.'),
 });

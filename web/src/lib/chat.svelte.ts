@@ -98,6 +98,7 @@ export class Chat implements SessionListener {
   async #refreshList(): Promise<void> {
     const { conversations } = await this.#session.request('conv.list', {});
     this.#handoffs.listed(conversations);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup for this call, nothing renders it
     const known = new Set(conversations.map((c) => c.conversation_id));
     // Local stubs for chats without a first message yet are not on the server's list.
     const stubs = this.conversations.filter((c) => c.last_seq === 0 && !known.has(c.conversation_id));

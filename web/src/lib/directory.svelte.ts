@@ -6,6 +6,7 @@ export class Directory {
   profiles = $state<Record<string, PublicProfile>>({});
 
   readonly #session: Session;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state: nothing renders it
   readonly #asked = new Set<string>();
 
   constructor(session: Session) {
