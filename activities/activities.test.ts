@@ -2,9 +2,9 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorkflowRun } from '../schemas/index.js';
-import { connectDb, models, type Models } from '../lib/db.js';
+import { connectDb, models, type Models } from '../store/db.js';
 import { createLogger } from '../lib/logger.js';
-import { MessageStore } from '../lib/messages.js';
+import { MessageStore } from '../store/messages.js';
 import { createActivities } from './activities.js';
 
 /** Against the run's real FerretDB; MQTT is a recorder of what would be published. */

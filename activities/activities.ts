@@ -6,14 +6,14 @@ import {
   type AgentRequest, type AuditEntry, type Card, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
   type WorkflowRun,
 } from '../schemas/index.js';
-import { Batcher } from '../lib/batching.js';
-import { insertAll, isDuplicateKey, keyedCollection, upsertAll, type KeyedUpsert } from '../lib/bulk.js';
-import { credentialOf } from '../lib/credentials.js';
-import type { Models } from '../lib/db.js';
-import type { Locks } from '../lib/locks.js';
-import { orgCache } from '../lib/org-cache.js';
-import type { MessageStore } from '../lib/messages.js';
-import type { Publisher } from '../lib/publisher.js';
+import { Batcher } from '../store/batching.js';
+import { insertAll, isDuplicateKey, keyedCollection, upsertAll, type KeyedUpsert } from '../store/bulk.js';
+import { credentialOf } from '../store/credentials.js';
+import type { Models } from '../store/db.js';
+import type { Locks } from '../store/locks.js';
+import { orgCache } from '../store/org-cache.js';
+import type { MessageStore } from '../store/messages.js';
+import type { Publisher } from '../store/publisher.js';
 import { signBody } from '../lib/signing.js';
 
 /** Per-agent rate limit and the sensitive-word filter on agent output (lib/guards.ts in the worker). */

@@ -3,12 +3,12 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { agentRateLimiter, sensitiveFilter } from '../lib/guards.js';
 import { loadConfig, SERVICE_USERNAME } from '../lib/config.js';
-import { connectDb, models } from '../lib/db.js';
-import { redisLocks } from '../lib/locks.js';
+import { connectDb, models } from '../store/db.js';
+import { redisLocks } from '../store/locks.js';
 import { createLogger } from '../lib/logger.js';
-import { MessageStore } from '../lib/messages.js';
-import { RecentMessages } from '../lib/recent.js';
-import { connectService, mqttPublisher } from '../lib/publisher.js';
+import { MessageStore } from '../store/messages.js';
+import { RecentMessages } from '../store/recent.js';
+import { connectService, mqttPublisher } from '../store/publisher.js';
 import { createActivities, type AgentGuards } from './activities.js';
 
 /** The Temporal worker process: runs MChat's workflows and the activities that do their I/O. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ulid } from 'ulid';
 import { createAgentServer } from '../agents/sdk/index.js';
-import { interactionWorkflowId } from '../gateway/routing.js';
+import { interactionWorkflowId } from '../gateway/agents/routing.js';
 import { benchIds, closePeers, connectPeers, employeeSpecs, now, sleep, until, type Peer } from './clients.js';
 import { cpuMeter, fmtCores } from './procs.js';
 import type { BenchResult } from './report.js';

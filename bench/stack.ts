@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { hashPassword, Tokens } from '../lib/auth.js';
-import { connectDb, models, type Models } from '../lib/db.js';
+import { connectDb, models, type Models } from '../store/db.js';
 import { startApp, tsx, waitFor, type AppProcess } from '../scripts/processes.js';
 import { installServers } from '../scripts/servers/install.js';
 import { FERRETDB_BIN, freePort, postgresBin, startDatabase, startRedis, startTemporal, type RunningServer } from '../scripts/servers/servers.js';

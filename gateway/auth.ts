@@ -1,10 +1,10 @@
 import { ClientId, employeeOfClient, publicProfile, type Employee, type PublicProfile } from '../schemas/index.js';
 import { hashPassword, secretEquals, verifyPassword, type Tokens } from '../lib/auth.js';
 import { SERVICE_USERNAME } from '../lib/config.js';
-import { credentialOf } from '../lib/credentials.js';
-import type { Models } from '../lib/db.js';
-import { orgCache } from '../lib/org-cache.js';
-import type { Memberships, Principal } from './acl.js';
+import { credentialOf } from '../store/credentials.js';
+import type { Models } from '../store/db.js';
+import { orgCache } from '../store/org-cache.js';
+import type { Memberships, Principal } from './broker/acl.js';
 
 const SERVICES = new Set<string>(Object.values(SERVICE_USERNAME));
 

@@ -1,6 +1,6 @@
 import type { ErrorBody, ErrorCode } from '../schemas/index.js';
-import { isDuplicateKey } from '../lib/bulk.js';
-import { LockTimeout } from '../lib/locks.js';
+import { isDuplicateKey } from '../store/bulk.js';
+import { LockTimeout } from '../store/locks.js';
 
 /** An expected failure of an op, answered to the caller as it is. */
 export class OpError extends Error {

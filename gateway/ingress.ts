@@ -1,5 +1,6 @@
 import { isTopicId, topics, RequestEnvelope, errorResponse, okResponse, schemaError, isOpName, opPayloads, type ErrorBody } from '../schemas/index.js';
-import type { Caller, GatewayContext } from './context.js';
+import type { Caller } from './caller.js';
+import type { GatewayContext } from './context.js';
 import { OpError, toErrorBody } from './errors.js';
 import { handlers } from './ops/index.js';
 import { runAdmin } from './admin/run.js';

@@ -1,7 +1,7 @@
 import { topics } from '../schemas/index.js';
-import type { Models } from '../lib/db.js';
+import type { Models } from '../store/db.js';
 import type { Logger } from '../lib/logger.js';
-import type { Publisher } from '../lib/publisher.js';
+import type { Publisher } from '../store/publisher.js';
 
 /**
  * Group read receipts, aggregated: when members read, the group learns at most once per

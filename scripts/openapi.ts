@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { STATUS } from '../gateway/http-util.js';
+import { STATUS } from '../gateway/http/util.js';
 import {
   adminPayloads, AuditEntry, Department, ErrorBody, Group, ImportReport, opPayloads, Presence, PublicProfile,
   type AdminOpName, type ErrorCode,

@@ -4,7 +4,7 @@ import { installServers } from './servers/install.js';
 import { freePort, portOpen, startDatabase, startRedis, startTemporal, type RunningServer } from './servers/servers.js';
 import { httpOk, startApp, tsx, waitFor, type AppProcess } from './processes.js';
 import { ensureWebBuild, startWeb } from './web.js';
-import { DEMO_LOGINS } from '../gateway/seed.js';
+import { DEMO_LOGINS } from '../agents/demo/seed.js';
 
 /**
  * `npm start`: the whole MChat stack on local defaults. Servers named by MQTT_URL, TEMPORAL_ADDRESS,

@@ -12,7 +12,7 @@ import { TestClient, errorOf } from './client.js';
 /**
  * Identity and access over real connections: every topic kind × relation × action against the
  * gateway's embedded broker, CONNECT and login refusals, membership changes applied to live
- * connections, and admin-only ops. The rules under test are gateway/acl.ts and docs/protocol.md.
+ * connections, and admin-only ops. The rules under test are gateway/broker/acl.ts and docs/protocol.md.
  */
 
 // How long a refused publish gets to show up after a later marker from the same sender did.

@@ -7,7 +7,7 @@ import { freePort } from '../scripts/servers/servers.js';
 import {
   directConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, type ConversationSummary, type Event, type Handoff, type Message, type Task, type WorkflowRun,
 } from '../schemas/index.js';
-import { interactionWorkflowId } from '../gateway/routing.js';
+import { interactionWorkflowId } from '../gateway/agents/routing.js';
 import { errorOf, TestClient } from './client.js';
 import { startStack, type Stack } from './stack.js';
 

@@ -3,9 +3,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ulid } from 'ulid';
 import type { Employee, Event, Group, Handoff } from '../schemas/index.js';
-import { MessageStore } from '../lib/messages.js';
+import { MessageStore } from '../store/messages.js';
 import { createLogger } from '../lib/logger.js';
-import { interactionWorkflowId } from '../gateway/routing.js';
+import { interactionWorkflowId } from '../gateway/agents/routing.js';
 import { startStack, type Stack } from './stack.js';
 import { TestClient, errorOf } from './client.js';
 

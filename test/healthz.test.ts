@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HealthReport, DependencyName } from '../gateway/health.js';
+import type { HealthReport, DependencyName } from '../gateway/http/health.js';
 import {
   freePort, startDatabase, startMosquitto, startRedis, startTemporal, type RunningServer, type ServerOptions,
 } from '../scripts/servers/servers.js';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileLinks } from '../gateway/media.js';
+import { FileLinks } from '../gateway/files.js';
 import { directConversationId, type ConversationSummary, type Event, type Message } from '../schemas/index.js';
 import { TestClient, errorOf } from './client.js';
 import { startStack, type Stack } from './stack.js';

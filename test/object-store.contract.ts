@@ -1,6 +1,6 @@
 /**
- * The object store contract (see ObjectStore in lib/objects.ts) as plain cases, so one list checks
- * every implementation. gateway/media.test.ts runs it against the local store in every test run;
+ * The object store contract (see ObjectStore in store/objects.ts) as plain cases, so one list checks
+ * every implementation. gateway/http/media.test.ts runs it against the local store in every test run;
  * run directly, this file runs it against the S3 bucket the environment names (nothing in the
  * default vitest run depends on S3, and nothing there is skipped for lack of it):
  *
@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ulid } from 'ulid';
-import { s3Client, S3ObjectStore, type ObjectStore } from '../lib/objects.js';
+import { s3Client, S3ObjectStore, type ObjectStore } from '../store/objects.js';
 
 export interface ContractCase {
   name: string;

@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileLinks } from '../gateway/media.js';
+import { FileLinks } from '../gateway/files.js';
 import { buildOpenApi, OPENAPI_FILE, renderOpenApi } from '../scripts/openapi.js';
 import { startStack, type Stack } from './stack.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { ulid } from 'ulid';
 import { directConversationId, Message, type Event } from '../schemas/index.js';
-import { interactionWorkflowId } from '../gateway/routing.js';
+import { interactionWorkflowId } from '../gateway/agents/routing.js';
 import { startStack, type Stack } from './stack.js';
 import { TestClient } from './client.js';
 

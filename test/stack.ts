@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { connectDb, models, type Models } from '../lib/db.js';
+import { connectDb, models, type Models } from '../store/db.js';
 import { freePort } from '../scripts/servers/servers.js';
 import { httpOk, startApp, tsx, waitFor, type AppProcess } from '../scripts/processes.js';
 import type { Connection } from 'mongoose';

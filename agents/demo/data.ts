@@ -38,7 +38,7 @@ export const ORDERS: readonly Order[] = [
 /**
  * The finance agent's refund rules. The webhook names the asker's manager only by name, so the
  * approver is fixed here rather than guessed from a name: the head of finance, u_wang, who in
- * the demo organisation (gateway/seed.ts) is also every asker's manager.
+ * the demo organisation (agents/demo/seed.ts) is also every asker's manager.
  */
 export const REFUND_POLICY = {
   /** Refunds up to and including this the finance agent approves itself. */

@@ -6,7 +6,7 @@ import { financeAgent, researchAgent, salesAgent } from './agents.js';
 import { DEMO_AGENT_IDS, DEMO_AGENT_PATHS, demoAgentSecret, type DemoAgentId } from './roster.js';
 
 /**
- * The demo agents' webhook service (see gateway/seed.ts: a_sales, a_finance, a_research). It is an
+ * The demo agents' webhook service (see agents/demo/seed.ts: a_sales, a_finance, a_research). It is an
  * outside service as any agent would be: it knows its own secret and port, and where MChat takes
  * asynchronous answers, nothing else of MChat's configuration.
  */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * The demo agents and where the demo service serves each one. The seed (gateway/seed.ts) builds
+ * The demo agents and where the demo service serves each one. The seed (agents/demo/seed.ts) builds
  * their webhooks from these paths, so the two cannot drift apart.
  */
 export const DEMO_AGENT_PATHS = {

@@ -1,8 +1,8 @@
 import { buildTopic, publicProfile, topics, type Employee } from '../../schemas/index.js';
-import type { Models } from '../../lib/db.js';
+import type { Models } from '../../store/db.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Publisher } from '../../lib/publisher.js';
-import { loadOrgTree } from '../ops/directory.js';
+import type { Publisher } from '../../store/publisher.js';
+import { loadOrgTree } from './org.js';
 
 /** What the broker must do when the organisation changes under live connections. */
 export interface LiveAcl {

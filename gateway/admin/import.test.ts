@@ -1,14 +1,14 @@
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyPassword } from '../../lib/auth.js';
-import { connectDb, models, type Models } from '../../lib/db.js';
+import { connectDb, models, type Models } from '../../store/db.js';
 import { createLogger } from '../../lib/logger.js';
-import type { PublishOptions, Publisher } from '../../lib/publisher.js';
+import type { PublishOptions, Publisher } from '../../store/publisher.js';
 import { topics, type ImportError, type ImportReport } from '../../schemas/index.js';
 import { OpError } from '../errors.js';
 import { OrgAnnouncer, type LiveAcl } from './effects.js';
 import { importOrganisation } from './import.js';
-import type { AdminContext } from './ops.js';
+import type { AdminContext } from './context.js';
 
 const { mongoUrl } = inject('services');
 

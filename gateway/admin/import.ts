@@ -3,9 +3,9 @@ import { parse } from 'csv-parse/sync';
 import type { ZodType } from 'zod';
 import { Department, Employee, Group, type AdminPayload, type ImportError, type ImportReport } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
-import { setCredentials } from '../../lib/credentials.js';
+import { setCredentials } from '../../store/credentials.js';
 import { OpError } from '../errors.js';
-import type { AdminContext, Outcome } from './ops.js';
+import type { AdminContext, Outcome } from './context.js';
 import { wouldCycle } from './org.js';
 
 type Kind = 'department' | 'employee' | 'group';

@@ -1,43 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import {
-  AgentProfile, publicProfile, type AdminOpName, type ErrorCode, type AdminPayload, type Department, type Employee, type Group,
+  AgentProfile, publicProfile, type AdminOpName, type AdminPayload, type Department, type Employee, type Group,
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
-import type { Models } from '../../lib/db.js';
-import type { Serializer } from '../../lib/locks.js';
+import type { Models } from '../../store/db.js';
 import { OpError } from '../errors.js';
-import type { OrgAnnouncer } from './effects.js';
-import type { ScheduleControl } from './schedules.js';
+import type { AdminContext, Outcome } from './context.js';
 import { wouldCycle } from './org.js';
 
-export interface AdminContext {
-  m: Models;
-  announce: OrgAnnouncer;
-  /** Production refuses agents whose webhook is not HTTPS or does not answer. */
-  production: boolean;
-  maxGroupSize: number;
-  /** Called after an op changed an agent, so routing sees it at once (see gateway/agents.ts). */
-  onAgentsChanged?: () => Promise<void>;
-  /** Temporal Schedules of proactive agents; absent, the schedule ops answer E_UNAVAILABLE. */
-  schedules?: ScheduleControl;
-  /** Turns for changes of one document or of the organisation's shape (see `changes`). */
-  writes: Serializer;
-}
 
 function checkGroupSize(ctx: AdminContext, size: number): void {
   if (size > ctx.maxGroupSize) throw new OpError('E_TOO_LARGE', `${size} members; a group has at most ${ctx.maxGroupSize}`, 'payload.members');
 }
 
-/** What an admin op did, for its caller and for the audit log. */
-export interface Outcome {
-  result: unknown;
-  target: string | null;
-  before?: unknown;
-  after?: unknown;
-  /** The op answered (with a report) but did not do what was asked: audited as refused. */
-  refusal?: { code: ErrorCode; message: string };
-}
 
 type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome>;
 
@@ -239,7 +215,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
 };
 
 /**
- * What each op changes, as lock keys (lib/locks.ts): the organisation's shape (`org`: departments,
+ * What each op changes, as lock keys (store/locks.ts): the organisation's shape (`org`: departments,
  * reporting lines, who exists), one employee's document, one group's. Each op reads, checks and
  * writes inside its keys, so no two changes of one thing interleave and none is lost.
  */

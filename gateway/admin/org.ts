@@ -1,3 +1,5 @@
+import type { Models } from '../../store/db.js';
+
 /**
  * Would making `parent` the parent (or manager) of `id` close a loop? Walks up from `parent`;
  * `parentOf` maps each node to its current parent. A chain longer than the map is a loop already.
@@ -43,4 +45,16 @@ export function buildOrgTree(
     node.members.sort(byName);
   }
   return { departments: roots.sort(byName), unassigned: unassigned.sort(byName) };
+}
+
+/** Departments as a tree with their active members: what `mchat/org/tree` carries, retained. */
+export async function loadOrgTree(m: Models) {
+  const [departments, employees] = await Promise.all([
+    m.Department.find({}, { _id: 0 }).lean(),
+    m.Employee.find({ status: 'active' }, { _id: 0, id: 1, name: 1, title: 1, is_ai_agent: 1, department_id: 1 }).lean(),
+  ]);
+  return buildOrgTree(
+    departments.map((d) => ({ id: d.id, name: d.name, parent_id: d.parent_id, head_id: d.head_id ?? null })),
+    employees.map((e) => ({ id: e.id, name: e.name, title: e.title ?? '', is_ai_agent: e.is_ai_agent ?? false, department_id: e.department_id ?? null })),
+  );
 }

@@ -1,8 +1,8 @@
 import type { AdminPayload, Relay } from '../../schemas/index.js';
-import { isDuplicateKey } from '../../lib/bulk.js';
-import type { Caller } from '../context.js';
+import { isDuplicateKey } from '../../store/bulk.js';
+import type { Caller } from '../caller.js';
 import { OpError } from '../errors.js';
-import type { AdminContext, Outcome } from './ops.js';
+import type { AdminContext, Outcome } from './context.js';
 
 /**
  * Named relays, designed by admins: saving one again stores a new version next to the old, so a

@@ -1,9 +1,10 @@
 import { ulid } from 'ulid';
 import { adminPayloads, isAdminOpName, schemaError, type AdminOpName, type AdminPayload, type AuditEntry } from '../../schemas/index.js';
-import type { Caller } from '../context.js';
+import type { Caller } from '../caller.js';
 import { OpError, toErrorBody } from '../errors.js';
 import { importOrganisation } from './import.js';
-import { adminHandlers, type AdminContext, type Outcome } from './ops.js';
+import type { AdminContext, Outcome } from './context.js';
+import { adminHandlers } from './ops.js';
 import { listRelays, saveRelay } from './relays.js';
 import { createSchedule, listSchedules, pauseSchedule } from './schedules.js';
 

@@ -1,14 +1,8 @@
-import { parseConversationId, type AdminPayload, type Group, type Schedule } from '../../schemas/index.js';
-import type { Caller } from '../context.js';
+import { parseConversationId, type AdminPayload, type Group } from '../../schemas/index.js';
+import type { Caller } from '../caller.js';
 import { OpError } from '../errors.js';
-import type { AdminContext, Outcome } from './ops.js';
+import type { AdminContext, Outcome, ScheduleControl } from './context.js';
 
-/** Where schedules live (Temporal Schedules in production, see gateway/agents.ts). */
-export interface ScheduleControl {
-  create(schedule: Schedule): Promise<Schedule>;
-  pause(scheduleId: string, paused: boolean, by: string): Promise<Schedule>;
-  list(): Promise<Schedule[]>;
-}
 
 function control(ctx: AdminContext): ScheduleControl {
   if (!ctx.schedules) throw new OpError('E_UNAVAILABLE', 'schedules are not available on this gateway');

@@ -3,7 +3,8 @@ import {
   conversationTopics, parseConversationId, publicProfile, topics, type AuditEntry, type Employee, type Handoff, type OpPayload,
   type PublicProfile, type Task, type WorkflowRun,
 } from '../../schemas/index.js';
-import type { Caller, GatewayContext } from '../context.js';
+import type { Caller } from '../caller.js';
+import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { conversationAccess } from './conversations.js';
 

@@ -1,7 +1,7 @@
 import { directConversationId, groupConversationId, parseConversationId, type Employee, type Group } from '../../schemas/index.js';
-import type { Models } from '../../lib/db.js';
-import { orgCache } from '../../lib/org-cache.js';
-import type { Caller } from '../context.js';
+import type { Models } from '../../store/db.js';
+import { orgCache } from '../../store/org-cache.js';
+import type { Caller } from '../caller.js';
 import { OpError } from '../errors.js';
 
 export type Access =
@@ -10,7 +10,7 @@ export type Access =
 
 /**
  * The conversation `caller` may write to and read from, or an OpError saying why not. Peers and
- * groups come from a short-lived cache (lib/org-cache.ts): this runs for every message.
+ * groups come from a short-lived cache (store/org-cache.ts): this runs for every message.
  */
 export async function directAccess(m: Models, caller: Caller, peerId: string, field: string): Promise<Access> {
   if (peerId === caller.id) throw new OpError('E_SCHEMA', 'cannot send a direct message to yourself', field);

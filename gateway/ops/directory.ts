@@ -1,9 +1,9 @@
 import { publicProfile, type Employee, type OpPayload } from '../../schemas/index.js';
-import type { Caller, GatewayContext } from '../context.js';
+import type { Caller } from '../caller.js';
+import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { escapeRegex } from '../../lib/text.js';
-import type { Models } from '../../lib/db.js';
-import { buildOrgTree } from '../admin/org.js';
+import { loadOrgTree } from '../admin/org.js';
 
 const SEARCH_LIMIT = 50;
 
@@ -36,18 +36,6 @@ export async function search(ctx: GatewayContext, _caller: Caller, p: OpPayload<
   if (p.skill) filter.skills_badge = p.skill;
   const rows = await ctx.m.Employee.find(filter, { _id: 0 }).sort({ name: 1 }).limit(SEARCH_LIMIT).lean<Employee[]>();
   return { employees: rows.map(publicProfile) };
-}
-
-/** Departments as a tree with their active members: what `mchat/org/tree` carries, retained. */
-export async function loadOrgTree(m: Models) {
-  const [departments, employees] = await Promise.all([
-    m.Department.find({}, { _id: 0 }).lean(),
-    m.Employee.find({ status: 'active' }, { _id: 0, id: 1, name: 1, title: 1, is_ai_agent: 1, department_id: 1 }).lean(),
-  ]);
-  return buildOrgTree(
-    departments.map((d) => ({ id: d.id, name: d.name, parent_id: d.parent_id, head_id: d.head_id ?? null })),
-    employees.map((e) => ({ id: e.id, name: e.name, title: e.title ?? '', is_ai_agent: e.is_ai_agent ?? false, department_id: e.department_id ?? null })),
-  );
 }
 
 export async function tree(ctx: GatewayContext) {

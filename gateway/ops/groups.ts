@@ -1,7 +1,8 @@
 import { ulid } from 'ulid';
 import type { Group, OpPayload } from '../../schemas/index.js';
 import { adminHandlers } from '../admin/ops.js';
-import type { Caller, GatewayContext } from '../context.js';
+import type { Caller } from '../caller.js';
+import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 
 /**

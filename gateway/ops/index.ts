@@ -1,5 +1,6 @@
 import type { OpName, OpPayload } from '../../schemas/index.js';
-import type { Caller, GatewayContext } from '../context.js';
+import type { Caller } from '../caller.js';
+import type { GatewayContext } from '../context.js';
 import * as agents from './agents.js';
 import * as directory from './directory.js';
 import * as groups from './groups.js';

@@ -1,9 +1,10 @@
 import {
   conversationTopics, type ConversationSummary, type Employee, type Group, type Handoff, type Message, type OpPayload, visible,
 } from '../../schemas/index.js';
-import type { Caller, GatewayContext } from '../context.js';
+import type { Caller } from '../caller.js';
+import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
-import { ownAttachments, withLinks } from '../media.js';
+import { ownAttachments, withLinks } from '../files.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
 import { noteSent, unreadCounts } from './reading.js';
 

@@ -1,10 +1,11 @@
 import { conversationTopics, parseConversationId, visible, type Message, type OpPayload } from '../../schemas/index.js';
-import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../lib/bulk.js';
-import { cursorKey, type Models } from '../../lib/db.js';
-import { newestStored } from '../../lib/messages.js';
-import type { Caller, GatewayContext } from '../context.js';
+import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../store/bulk.js';
+import { cursorKey, type Models } from '../../store/db.js';
+import { newestStored } from '../../store/messages.js';
+import type { Caller } from '../caller.js';
+import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
-import { withLinks } from '../media.js';
+import { withLinks } from '../files.js';
 import { conversationAccess, type Access } from './conversations.js';
 
 function cursorUpdate(conversationId: string, employeeId: string, seq: number): MaxUpdate {
