@@ -4,7 +4,8 @@ import type { Handoff, Relay, Task, WorkflowRun } from '../schemas/agents.js';
 
 /**
  * One connection per process. Only the subset of MongoDB that FerretDB 1.x also serves is used:
- * unique indexes, upserts and `$inc` counters instead of transactions.
+ * unique indexes and upserts, no transactions (see the README's "Local servers" for what keeps
+ * concurrent writes safe).
  */
 export async function connectDb(url: string): Promise<Connection> {
   const conn = mongoose.createConnection(url, {
@@ -12,6 +13,9 @@ export async function connectDb(url: string): Promise<Connection> {
     bufferCommands: false,
     serverSelectionTimeoutMS: 3_000,
     heartbeatFrequencyMS: 2_000,
+    // The indexes are made once, below. mongoose's own automatic build would race that one, and
+    // on FerretDB two concurrent builds leave the same index twice.
+    autoIndex: false,
   });
   await conn.asPromise();
   await Promise.all(Object.values(models(conn)).map((m) => m.createIndexes()));

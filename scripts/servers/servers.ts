@@ -159,14 +159,26 @@ export async function startPostgres({ port, dir, persistent = false }: ServerOpt
   ];
   // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
   const server = await run({ name: 'postgres', command: postgresBin('postgres'), args, port, url: `postgres://postgres@127.0.0.1:${port}/ferretdb`, dir, user, stopSignal: 'SIGINT' });
-  const created = spawnSync(postgresBin('createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'ferretdb'], { encoding: 'utf8' });
-  if (created.status !== 0 && !/already exists/.test(created.stderr)) {
+  try {
+    await createDatabase(port);
+  } catch (err) {
     await server.stop();
-    throw new Error(`createdb failed: ${created.stderr}`);
+    throw err;
   }
   if (persistent || home === dir) return server;
   // A throwaway cluster kept outside `dir` goes with its server, as the rest of `dir` would.
   return { ...server, stop: () => server.stop().then(() => rmSync(home, { recursive: true, force: true })) };
+}
+
+/** The database `ferretdb`, unless it exists. */
+async function createDatabase(port: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const created = spawnSync(postgresBin('createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'ferretdb'], { encoding: 'utf8' });
+    if (created.status === 0 || /already exists/.test(created.stderr)) return;
+    // PostgreSQL opens its port before it takes connections: "the database system is starting up".
+    if (!/starting up/.test(created.stderr) || attempt === 100) throw new Error(`createdb failed: ${created.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** FerretDB (the MongoDB wire protocol) on a PostgreSQL database, e.g. startPostgres's. */
