@@ -127,6 +127,14 @@ export class MessageStore {
     return this.seqs.current(conversationId);
   }
 
+  /**
+   * `counted` for many conversations in one read; those Redis does not know are left out. A
+   * conversation whose counter is at or below a reader's cursor has nothing new for them.
+   */
+  countedMany(conversationIds: readonly string[]): Promise<Map<string, number>> {
+    return this.seqs.currentMany(conversationIds);
+  }
+
   /** Stops the hole sweeper of this store. */
   close(): void {
     clearInterval(this.sweeper);

@@ -93,6 +93,13 @@ export class SeqCounters {
     return Number((await this.redis.get(this.counter(conversationId))) ?? 0);
   }
 
+  /** The counters Redis knows of these conversations, in one read; a missing one is left out. */
+  async currentMany(conversationIds: readonly string[]): Promise<Map<string, number>> {
+    if (conversationIds.length === 0) return new Map();
+    const values = await this.redis.mget(...conversationIds.map((id) => this.counter(id)));
+    return new Map(conversationIds.flatMap((id, i) => (values[i] == null ? [] : [[id, Number(values[i])] as const])));
+  }
+
   /** The message is stored, or the seq holds another message: no hole to fill. */
   async settle(reservations: readonly Reservation[]): Promise<void> {
     if (reservations.length) await this.redis.zrem(this.reservations, ...reservations.map(member));

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { directConversationId, type ConversationSummary, type Event, type Message } from '../schemas/index.js';
 import { startStack, type Stack } from './stack.js';
@@ -101,6 +102,20 @@ describe('reading, receipts, recall and catch-up', () => {
       await send(li, { direct: 'u_zhang' }, 'while the tablet slept');
       const fresh = await tablet.ok<{ messages: Message[] }>('msg.sync', { cursors });
       expect(fresh.messages.map((m) => m.body.text)).toEqual(['while the tablet slept']);
+      cursors[direct] = fresh.messages.at(-1)!.seq;
+      // Conversations whose counter is at the cursor are skipped; without a counter (Redis lost
+      // it, or it expired) the conversation is read instead, so nothing is missed either way.
+      expect((await tablet.ok<{ messages: Message[] }>('msg.sync', { cursors })).messages).toEqual([]);
+      const redis = new Redis(inject('services').redisUrl);
+      try {
+        await redis.del(`${stack.env.REDIS_PREFIX}seq:${direct}`);
+        const unseen = (await stack.m.Message.findOne({ conversation_id: direct }).sort({ seq: -1 }).lean())!;
+        cursors[direct] = unseen.seq - 1;
+        const again = await tablet.ok<{ messages: Message[] }>('msg.sync', { cursors });
+        expect(again.messages.map((m) => m.msg_id)).toEqual([unseen.msg_id]);
+      } finally {
+        redis.disconnect();
+      }
       expect(errorOf(await tablet.request('msg.sync', { cursors: { 'g:g_sales': 0 } })).code).toBe('E_FORBIDDEN');
     } finally {
       await tablet.close();

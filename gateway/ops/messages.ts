@@ -6,7 +6,7 @@ import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { ownAttachments, withLinks } from '../files.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
-import { noteSent, unreadCounts } from './reading.js';
+import { newestCounted, noteSent, unreadCounts } from './reading.js';
 
 export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.send'>) {
   const access = 'direct' in p.to
@@ -61,6 +61,15 @@ export async function history(ctx: GatewayContext, caller: Caller, p: OpPayload<
   return { messages: (descending ? page.reverse() : page).map((msg) => withLinks(ctx, visible(msg))), has_more };
 }
 
+/**
+ * The newest message: by its seq when the counter gives it (a point lookup, one document), else,
+ * or while that seq is still being stored, the newest by sort.
+ */
+async function lastMessage(ctx: GatewayContext, conversationId: string, counted: number | undefined): Promise<Message | null> {
+  const at = counted ? await ctx.m.Message.findOne({ conversation_id: conversationId, seq: counted }, { _id: 0 }).lean<Message>() : null;
+  return at ?? ctx.m.Message.findOne({ conversation_id: conversationId }, { _id: 0 }).sort({ seq: -1 }).lean<Message>();
+}
+
 export async function list(ctx: GatewayContext, caller: Caller) {
   const [directs, groups] = await Promise.all([
     ctx.m.Conversation.find({ members: caller.id }, { _id: 0 }).lean(),
@@ -81,16 +90,15 @@ export async function list(ctx: GatewayContext, caller: Caller) {
     ...groups.map((g) => ({ conversation_id: `g:${g.id}`, kind: 'group' as const, title: g.name, group_id: g.id })),
   ];
   const ids = rows.map((r) => r.conversation_id);
+  const counted = await newestCounted(ctx, ids);
   const [unread, handoffs] = await Promise.all([
-    unreadCounts(ctx.m, caller.id, ids),
+    unreadCounts(ctx.m, caller.id, ids, counted),
     ctx.m.Handoff.find({ conversation_id: { $in: ids }, state: 'active' }, { _id: 0 }).lean<Handoff[]>()
       .then((active) => new Map(active.map((h) => [h.conversation_id, h]))),
   ]);
   const conversations: ConversationSummary[] = await Promise.all(
     rows.map(async (row) => {
-      const last = await ctx.m.Message.findOne({ conversation_id: row.conversation_id }, { _id: 0 })
-        .sort({ seq: -1 })
-        .lean<Message>();
+      const last = await lastMessage(ctx, row.conversation_id, counted.get(row.conversation_id));
       const handoff = handoffs.get(row.conversation_id);
       const extra = { unread: unread.get(row.conversation_id) ?? 0, ...(handoff ? { handoff } : {}) };
       return last ? { ...row, ...extra, last_message: withLinks(ctx, visible(last)), last_seq: last.seq } : { ...row, ...extra, last_seq: 0 };

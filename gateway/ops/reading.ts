@@ -49,6 +49,24 @@ async function seqExists(ctx: GatewayContext, conversationId: string, seq: numbe
 }
 
 /**
+ * Where each conversation's counter has got to, in one Redis read; empty when Redis is away (then
+ * every conversation is looked at). A page of messages costs a scan of the conversation on the
+ * local FerretDB, so the conversations with nothing new are better not asked at all.
+ */
+export function newestCounted(ctx: GatewayContext, conversationIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  return ctx.store.countedMany(conversationIds).catch((err: unknown) => {
+    ctx.log.warn({ err }, 'seq counters unavailable; reading every conversation');
+    return new Map<string, number>();
+  });
+}
+
+/** False only when the counter says nothing was numbered after `seq`. */
+function hasNew(counted: ReadonlyMap<string, number>, conversationId: string, seq: number): boolean {
+  const newest = counted.get(conversationId);
+  return newest === undefined || newest > seq;
+}
+
+/**
  * Catch-up after being away: every message after each cursor, conversation by conversation,
  * in order, at most `limit` in all. Conversations the caller takes part in but did not name start
  * from 0, so a new device gets everything.
@@ -63,9 +81,12 @@ export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
   for (const id of cursors.keys()) {
     if (!mine.has(id)) await conversationAccess(ctx.m, caller, id, `payload.cursors.${id}`);
   }
+  const ids = [...new Set([...cursors.keys(), ...mine])].sort();
+  const counted = await newestCounted(ctx, ids);
   const messages: Message[] = [];
   let has_more = false;
-  for (const id of [...new Set([...cursors.keys(), ...mine])].sort()) {
+  for (const id of ids) {
+    if (!hasNew(counted, id, cursors.get(id) ?? 0)) continue;
     const room = p.limit - messages.length;
     const page = await ctx.m.Message.find({ conversation_id: id, seq: { $gt: cursors.get(id) ?? 0 } }, { _id: 0 })
       .sort({ seq: 1 })
@@ -120,12 +141,16 @@ export async function recall(ctx: GatewayContext, caller: Caller, p: OpPayload<'
 }
 
 /** Unread per conversation for `employeeId`: after their cursor, not counting their own. */
-export async function unreadCounts(m: Models, employeeId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+export async function unreadCounts(
+  m: Models, employeeId: string, conversationIds: readonly string[], counted: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
   const cursors = new Map(
     (await m.ReadCursor.find({ employee_id: employeeId, conversation_id: { $in: conversationIds } }).lean())
       .map((c) => [c.conversation_id, c.seq]),
   );
-  const counts = await Promise.all(conversationIds.map((id) =>
-    m.Message.countDocuments({ conversation_id: id, seq: { $gt: cursors.get(id) ?? 0 }, from: { $ne: employeeId } })));
+  const counts = await Promise.all(conversationIds.map((id) => {
+    const after = cursors.get(id) ?? 0;
+    return hasNew(counted, id, after) ? m.Message.countDocuments({ conversation_id: id, seq: { $gt: after }, from: { $ne: employeeId } }) : 0;
+  }));
   return new Map(conversationIds.map((id, i) => [id, counts[i]!]));
 }
