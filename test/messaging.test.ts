@@ -48,6 +48,11 @@ describe('reading, receipts, recall and catch-up', () => {
 
   it('gives a group one aggregated read count, and the list of readers on demand', async () => {
     const sent = await send(li, { group: 'g_sales' }, 'please read');
+    // The sender's own cursor is written lazily (up to a second later, see noteSent): wait for it,
+    // so that the count below is of two readers whatever the machine's load.
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      if (await stack.m.ReadCursor.exists({ conversation_id: 'g:g_sales', employee_id: 'u_li', seq: { $gte: sent.seq } })) break;
+    }
     await wang.ok('msg.read', { conversation_id: 'g:g_sales', seq: sent.seq });
     const summary = await li.waitFor((r) => {
       const e = r.json as Event;
