@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ulid } from 'ulid';
 import {
   AgentReply, conversationTopics, directConversationId, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, topics, visible,
-  type AgentRequest, type AuditEntry, type Card, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
+  type AgentRequest, type AuditEntry, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
   type WorkflowRun,
 } from '../schemas/index.js';
 import { Batcher } from '../lib/batching.js';
@@ -15,6 +15,9 @@ import { orgCache } from '../lib/org-cache.js';
 import type { MessageStore } from '../lib/messages.js';
 import type { Publisher } from '../lib/publisher.js';
 import { signBody } from '../lib/signing.js';
+import type {
+  AgentInfo, CallOutcome, DecisionInput, HandoffInput, LoadedInteraction, LoadInput, PostInput, Prompt,
+} from '../schemas/workflow.js';
 
 /** Per-agent rate limit and the sensitive-word filter on agent output (lib/guards.ts in the worker). */
 export interface AgentGuards {
@@ -39,63 +42,6 @@ export interface ActivityDeps {
 
 /** Runs the work unguarded: one process, or tests. */
 const NO_LOCKS: Locks = { hold: async (_key, _holder, work) => ({ ok: true, value: await work() }) };
-
-export interface AgentInfo {
-  id: string;
-  name: string;
-  response_timeout_ms: number;
-}
-
-export interface LoadedInteraction {
-  conversation_id: string;
-  asker_id: string;
-  agent: AgentInfo;
-  /** The request without its per-hop fields, which the workflow fills in. */
-  request: AgentRequest;
-  relay?: Relay;
-  /** A human has taken the conversation over: the agents stay quiet. */
-  handoff_active: boolean;
-}
-
-/** A question asked without a message, by a schedule on behalf of `by`. */
-export interface Prompt {
-  conversation_id: string;
-  text: string;
-  by: string;
-}
-
-export interface PostInput {
-  from: string;
-  conversation_id: string;
-  workflow_id: string;
-  /** Unique within the workflow: a retried activity finds the message it stored before. */
-  key: string;
-  text?: string;
-  card?: Card;
-  system?: boolean;
-  mentions?: string[];
-  /** Written by an agent, so it passes the sensitive-word filter first. */
-  agent_output?: boolean;
-}
-
-export interface DecisionInput {
-  task_id: string;
-  by: string;
-  decision: 'approve' | 'reject';
-  comment?: string;
-  via: AuditEntry['via'];
-}
-
-export interface HandoffInput {
-  conversation_id: string;
-  agent_id: string;
-  requested_by: string;
-  asker_id: string;
-  reason: string;
-  workflow_id: string;
-}
-
-export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' };
 
 /** A workflow's visible state as an update of its mirror document. */
 function mirroring(run: WorkflowRun): KeyedUpsert {
@@ -223,9 +169,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
 
   return {
     /** The triggering message, the three before it and the asker's profile, as the agent gets them. */
-    async loadInteraction(input: {
-      interaction_id: string; agent_id: string; message?: Message; prompt?: Prompt; relay?: { relay_id: string; version: number };
-    }): Promise<LoadedInteraction> {
+    async loadInteraction(input: LoadInput): Promise<LoadedInteraction> {
       const message = input.message ?? (input.prompt && (await promptMessage(input.interaction_id, input.agent_id, input.prompt)));
       if (!message) throw ApplicationFailure.nonRetryable('neither a message nor a prompt to answer', 'NotFound');
       const [agent, asker, earlier, relay, handoff] = await Promise.all([
