@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import {
-  AgentProfile, publicProfile, type AdminOpName, type ErrorCode, type AdminPayload, type Department, type Employee, type Group,
+  AgentProfile, publicProfile, type AdminOpName, type AdminResult, type ErrorCode, type AdminPayload, type Department, type Employee,
+  type Group,
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
 import type { Models } from '../../lib/db.js';
@@ -29,9 +30,9 @@ function checkGroupSize(ctx: AdminContext, size: number): void {
   if (size > ctx.maxGroupSize) throw new OpError('E_TOO_LARGE', `${size} members; a group has at most ${ctx.maxGroupSize}`, 'payload.members');
 }
 
-/** What an admin op did, for its caller and for the audit log. */
-export interface Outcome {
-  result: unknown;
+/** What an admin op did, for its caller (its result schema, schemas/admin.ts) and for the audit log. */
+export interface Outcome<O extends AdminOpName = AdminOpName> {
+  result: AdminResult<O>;
   target: string | null;
   before?: unknown;
   after?: unknown;
@@ -39,7 +40,7 @@ export interface Outcome {
   refusal?: { code: ErrorCode; message: string };
 }
 
-type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome>;
+type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome<O>>;
 
 async function employee(m: Models, id: string, field: string): Promise<Employee> {
   const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();
