@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ulid } from 'ulid';
 import {
   AgentReply, conversationTopics, directConversationId, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, topics, visible,
-  type AgentRequest, type AuditEntry, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
+  type AgentRequest, type AuditEntry, type Department, type Employee, type Event, type Handoff, type Message, type Relay, type Task,
   type WorkflowRun,
 } from '../schemas/index.js';
 import { Batcher } from '../lib/batching.js';
@@ -100,13 +100,13 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     return { id: agent.id, name: agent.name, response_timeout_ms: agent.agent_profile?.response_timeout ?? 30_000 };
   }
 
-  async function publishToConversation(conversationId: string, event: unknown): Promise<void> {
+  async function publishToConversation(conversationId: string, event: Event): Promise<void> {
     const ref = parseConversationId(conversationId);
     if (!ref) throw ApplicationFailure.nonRetryable(`bad conversation id "${conversationId}"`, 'NotFound');
     await Promise.all(conversationTopics(ref).map((t) => publisher.publish(t, event, { qos: 1 })));
   }
 
-  const toInboxes = (ids: Iterable<string>, event: unknown) =>
+  const toInboxes = (ids: Iterable<string>, event: Event) =>
     Promise.all([...new Set(ids)].map((id) => publisher.publish(topics.inbox(id), event, { qos: 1 })));
 
   async function postMessage(input: PostInput): Promise<{ msg_id: string }> {
@@ -373,7 +373,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
         text: `I have asked ${human.name} to take over; they will get in touch with you. I will stay quiet here until then.`,
         system: true,
       });
-      const event = { v: 1, type: 'handoff', handoff };
+      const event = { v: 1, type: 'handoff', handoff } satisfies Event;
       await publishToConversation(input.conversation_id, event);
       await toInboxes([human.id], event);
       return handoff;

@@ -1,6 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { adminResults, isAdminOpName, isOpName, opResults, topics, type ErrorBody, type ResponseEnvelope } from '../schemas/index.js';
+import {
+  adminResults, isAdminOpName, isOpName, opResults, parseTopic, topicPayloads, topics, type ErrorBody, type ResponseEnvelope,
+} from '../schemas/index.js';
 
 export interface Received {
   topic: string;
@@ -69,6 +71,20 @@ export class TestClient {
     const res = await this.request(op, payload);
     if (!res.ok) throw new Error(`${op} failed: ${res.error.code} ${res.error.message}`);
     return res.result as T;
+  }
+
+  /** How what this client received differs from what its topic carries (`topicPayloads`, schemas/events.ts). */
+  payloadProblems(): string[] {
+    return this.received.flatMap(({ topic, json }) => {
+      const kind = parseTopic(topic)?.kind;
+      const schema = kind && kind in topicPayloads ? topicPayloads[kind as keyof typeof topicPayloads] : undefined;
+      if (!schema) return [`${topic}: not a topic anything is published on`];
+      const parsed = schema.safeParse(json);
+      const problems = parsed.success
+        ? differences(json, parsed.data, 'payload')
+        : parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+      return problems.map((p) => `${topic} ${JSON.stringify(json).slice(0, 200)}: ${p}`);
+    });
   }
 
   close(): Promise<void> {

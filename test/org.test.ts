@@ -232,6 +232,11 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     await admin.ok('admin.relay.list', {});
   });
 
+  it('announced everything as its topic carries it: events, notices and retained state (schemas/events.ts)', () => {
+    expect(watcher.received.map((r) => r.topic)).toEqual(expect.arrayContaining(['mchat/org/tree', 'mchat/system/notify']));
+    expect([admin, li, watcher].flatMap((c) => c.payloadProblems())).toEqual([]);
+  });
+
   it('serves the same admin ops and directory over HTTP', async () => {
     const token = await stack.login('u_wang');
     const post = (path: string, body: unknown, t = token) => fetch(`${stack.httpUrl}${path}`, {
