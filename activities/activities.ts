@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ulid } from 'ulid';
 import {
   AgentReply, conversationTopics, directConversationId, parseConversationId, SIGNATURE_HEADER, TIMESTAMP_HEADER, topics, visible,
-  type AgentRequest, type AuditEntry, type Card, type Department, type Employee, type Handoff, type Message, type Relay, type Task,
+  type AgentRequest, type AuditEntry, type Department, type Employee, type Event, type Handoff, type Message, type Relay, type Task,
   type WorkflowRun,
 } from '../schemas/index.js';
 import { Batcher } from '../store/batching.js';
@@ -15,6 +15,9 @@ import { orgCache } from '../store/org-cache.js';
 import type { MessageStore } from '../store/messages.js';
 import type { Publisher } from '../store/publisher.js';
 import { signBody } from '../lib/signing.js';
+import type {
+  AgentInfo, CallOutcome, DecisionInput, HandoffInput, LoadedInteraction, LoadInput, PostInput, Prompt,
+} from '../schemas/workflow.js';
 
 /** Per-agent rate limit and the sensitive-word filter on agent output (lib/guards.ts in the worker). */
 export interface AgentGuards {
@@ -39,63 +42,6 @@ export interface ActivityDeps {
 
 /** Runs the work unguarded: one process, or tests. */
 const NO_LOCKS: Locks = { hold: async (_key, _holder, work) => ({ ok: true, value: await work() }) };
-
-export interface AgentInfo {
-  id: string;
-  name: string;
-  response_timeout_ms: number;
-}
-
-export interface LoadedInteraction {
-  conversation_id: string;
-  asker_id: string;
-  agent: AgentInfo;
-  /** The request without its per-hop fields, which the workflow fills in. */
-  request: AgentRequest;
-  relay?: Relay;
-  /** A human has taken the conversation over: the agents stay quiet. */
-  handoff_active: boolean;
-}
-
-/** A question asked without a message, by a schedule on behalf of `by`. */
-export interface Prompt {
-  conversation_id: string;
-  text: string;
-  by: string;
-}
-
-export interface PostInput {
-  from: string;
-  conversation_id: string;
-  workflow_id: string;
-  /** Unique within the workflow: a retried activity finds the message it stored before. */
-  key: string;
-  text?: string;
-  card?: Card;
-  system?: boolean;
-  mentions?: string[];
-  /** Written by an agent, so it passes the sensitive-word filter first. */
-  agent_output?: boolean;
-}
-
-export interface DecisionInput {
-  task_id: string;
-  by: string;
-  decision: 'approve' | 'reject';
-  comment?: string;
-  via: AuditEntry['via'];
-}
-
-export interface HandoffInput {
-  conversation_id: string;
-  agent_id: string;
-  requested_by: string;
-  asker_id: string;
-  reason: string;
-  workflow_id: string;
-}
-
-export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' };
 
 /** A workflow's visible state as an update of its mirror document. */
 function mirroring(run: WorkflowRun): KeyedUpsert {
@@ -154,13 +100,13 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
     return { id: agent.id, name: agent.name, response_timeout_ms: agent.agent_profile?.response_timeout ?? 30_000 };
   }
 
-  async function publishToConversation(conversationId: string, event: unknown): Promise<void> {
+  async function publishToConversation(conversationId: string, event: Event): Promise<void> {
     const ref = parseConversationId(conversationId);
     if (!ref) throw ApplicationFailure.nonRetryable(`bad conversation id "${conversationId}"`, 'NotFound');
     await Promise.all(conversationTopics(ref).map((t) => publisher.publish(t, event, { qos: 1 })));
   }
 
-  const toInboxes = (ids: Iterable<string>, event: unknown) =>
+  const toInboxes = (ids: Iterable<string>, event: Event) =>
     Promise.all([...new Set(ids)].map((id) => publisher.publish(topics.inbox(id), event, { qos: 1 })));
 
   async function postMessage(input: PostInput): Promise<{ msg_id: string }> {
@@ -223,9 +169,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
 
   return {
     /** The triggering message, the three before it and the asker's profile, as the agent gets them. */
-    async loadInteraction(input: {
-      interaction_id: string; agent_id: string; message?: Message; prompt?: Prompt; relay?: { relay_id: string; version: number };
-    }): Promise<LoadedInteraction> {
+    async loadInteraction(input: LoadInput): Promise<LoadedInteraction> {
       const message = input.message ?? (input.prompt && (await promptMessage(input.interaction_id, input.agent_id, input.prompt)));
       if (!message) throw ApplicationFailure.nonRetryable('neither a message nor a prompt to answer', 'NotFound');
       const [agent, asker, earlier, relay, handoff] = await Promise.all([
@@ -429,7 +373,7 @@ export function createActivities({ m, store, publisher, guards = NO_GUARDS, appr
         text: `I have asked ${human.name} to take over; they will get in touch with you. I will stay quiet here until then.`,
         system: true,
       });
-      const event = { v: 1, type: 'handoff', handoff };
+      const event = { v: 1, type: 'handoff', handoff } satisfies Event;
       await publishToConversation(input.conversation_id, event);
       await toInboxes([human.id], event);
       return handoff;

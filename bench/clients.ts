@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { topics, type ResponseEnvelope } from '../schemas/index.js';
+import { topics, type Event, type ResponseEnvelope } from '../schemas/index.js';
 
 /** Milliseconds on the bench process's monotonic clock: senders and receivers all live here. */
 export const now = (): number => performance.now();
@@ -183,7 +183,7 @@ export function messageEvent(conversationId: string, from: string, seq: number, 
       msg_id: ulid(), conversation_id: conversationId, seq, from, ts: Date.now(), kind: 'text',
       body: { text: 'bench', mentions: [], attachments: [] }, client_msg_id: clientMsgId,
     },
-  });
+  } satisfies Event);
 }
 
 /** The client_msg_id of a message event, or undefined for anything else. */

@@ -1,4 +1,4 @@
-import { topics } from '../schemas/index.js';
+import { topics, type Event } from '../schemas/index.js';
 import type { Models } from '../store/db.js';
 import type { Logger } from '../lib/logger.js';
 import type { Publisher } from '../store/publisher.js';
@@ -33,7 +33,7 @@ export class GroupReceipts {
     if (!next) return;
     try {
       const read_count = await this.m.ReadCursor.countDocuments({ conversation_id: conversationId, seq: { $gte: next.seq } });
-      const event = { v: 1, type: 'receipt', conversation_id: conversationId, seq: next.seq, read_count };
+      const event = { v: 1, type: 'receipt', conversation_id: conversationId, seq: next.seq, read_count } satisfies Event;
       await this.publisher.publish(topics.group(next.groupId), event, { qos: 1 });
     } catch (err) {
       this.log.warn({ err, conversationId }, 'could not publish a group receipt');

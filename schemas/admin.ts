@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DepartmentId, EmployeeId, EpochMs, GroupId } from './ids.js';
-import { AgentProfile, AgentProfilePatch, Role } from './organisation.js';
+import { AgentProfile, AgentProfilePatch, Department, PublicProfile, Role } from './organisation.js';
 import { Relay, Schedule } from './agents.js';
+import { EmployeeResult, GroupResult } from './ops.js';
 
 /** Payloads of the admin ops: admins only, each one written to the audit log. */
 const Password = z.string().min(8, 'at least 8 characters').max(256);
@@ -104,3 +105,45 @@ export const ImportReport = z.object({
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 export type ImportError = ImportReport['errors'][number];
+
+// --- results: what `result` holds in the answer to each admin op (over HTTP, the body) ----------
+
+export const AgentCreated = z.object({
+  employee: PublicProfile,
+  /** Signs the agent's webhook calls; shown this once. */
+  api_secret: z.string().min(1),
+});
+export const DepartmentResult = z.object({ department: Department });
+export const AuditPage = z.object({ entries: z.array(AuditEntry), has_more: z.boolean() });
+/** Over MQTT; HTTP sends `data` itself as a file download. */
+export const AuditExport = z.object({ format: z.enum(['csv', 'ndjson']), count: z.number().int().nonnegative(), data: z.string() });
+export const RelayResult = z.object({ relay: Relay });
+export const RelayList = z.object({ relays: z.array(Relay) });
+export const ScheduleResult = z.object({ schedule: Schedule });
+export const ScheduleList = z.object({ schedules: z.array(Schedule) });
+
+/** Result schemas of the admin ops, keyed as `adminPayloads`: the admin handlers are typed by them. */
+export const adminResults = {
+  'admin.employee.create': EmployeeResult,
+  'admin.agent.create': AgentCreated,
+  'admin.agent.update': EmployeeResult,
+  'admin.employee.disable': EmployeeResult,
+  'admin.employee.move': EmployeeResult,
+  'admin.employee.set_manager': EmployeeResult,
+  'admin.department.create': DepartmentResult,
+  'admin.department.move': DepartmentResult,
+  'admin.group.create': GroupResult,
+  'admin.group.dissolve': GroupResult,
+  'admin.group.add_members': GroupResult,
+  'admin.group.remove_members': GroupResult,
+  'admin.audit.query': AuditPage,
+  'admin.audit.export': AuditExport,
+  'admin.import': ImportReport,
+  'admin.relay.save': RelayResult,
+  'admin.relay.list': RelayList,
+  'admin.schedule.create': ScheduleResult,
+  'admin.schedule.pause': ScheduleResult,
+  'admin.schedule.list': ScheduleList,
+} as const satisfies Record<AdminOpName, z.ZodType>;
+
+export type AdminResult<O extends AdminOpName> = z.output<(typeof adminResults)[O]>;

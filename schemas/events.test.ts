@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { Event, MessageEvent, NotifyEvent, Presence, PresenceState, RecallEvent, ReceiptEvent, WorkflowEvent } from './events.js';
+import {
+  CapabilityState, Event, MessageEvent, NotifyEvent, OrgTreeState, Presence, PresenceState, ProfileState, RecallEvent, ReceiptEvent,
+  topicPayloads, WorkflowEvent, type PublishedTopic, type TopicPayload,
+} from './events.js';
 import { WorkflowStatus } from './agents.js';
+import { topics, type ReqTopic } from './topics.js';
 
 const paths = (schema: z.ZodType, value: unknown) => {
   const r = schema.safeParse(value);
@@ -65,4 +69,33 @@ describe('Presence', () => {
     [{ state: 'online', ts: -1 }, 'ts'],
     [{ state: 'online', ts: '1' }, 'ts'],
   ])('rejects %j at %s', (p, path) => expect(paths(Presence, p)).toContain(path));
+});
+
+describe('what is published on each topic', () => {
+  type Checked<K extends keyof typeof topicPayloads> = z.output<(typeof topicPayloads)[K]>;
+  it('types each topic by the schema that checks it', () => {
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.inbox>>>().toEqualTypeOf<Checked<'inbox'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.group>>>().toEqualTypeOf<Checked<'group'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.systemNotify>>>().toEqualTypeOf<Checked<'systemNotify'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.resp>>>().toEqualTypeOf<Checked<'resp'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.status>>>().toEqualTypeOf<Checked<'status'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.profile>>>().toEqualTypeOf<Checked<'profile'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.orgTree>>>().toEqualTypeOf<Checked<'orgTree'>>();
+    expectTypeOf<TopicPayload<ReturnType<typeof topics.capability>>>().toEqualTypeOf<Checked<'capability'>>();
+  });
+  it('has nothing a service may publish on a request topic, nor on a bare string', () => {
+    expectTypeOf<TopicPayload<ReqTopic>>().toBeNever();
+    expectTypeOf<TopicPayload<string>>().toBeNever();
+    expectTypeOf<ReqTopic>().not.toExtend<PublishedTopic>();
+  });
+
+  const card = { id: 'a_sales', name: 'Sales Assistant', title: 'AI', department_id: null, manager_id: null, skills_badge: [], role: 'member', status: 'active', is_ai_agent: true };
+  it.each([
+    [ProfileState, { v: 1, ...card }],
+    [OrgTreeState, { v: 1, ts: 1, departments: [{ id: 'd1', name: 'Sales', parent_id: null, head_id: null, members: [], children: [] }], unassigned: [] }],
+    [CapabilityState, { v: 1, skill: 'orders', agents: [card] }],
+  ])('retained state %#', (schema, value) => {
+    expect(schema.safeParse(value).success).toBe(true);
+    expect(schema.safeParse({ ...value, v: 2 }).success).toBe(false);
+  });
 });

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { EmployeeId, EpochMs } from './ids.js';
 import { ConversationId, Message } from './message.js';
 import { Handoff, Task, WorkflowStatus } from './agents.js';
-
+import { OrgTree, SkillAgents } from './ops.js';
+import { PublicProfile } from './organisation.js';
+import { ResponseEnvelope } from './envelope.js';
+import type {
+  CapabilityTopic, GroupTopic, InboxTopic, OrgTreeTopic, ProfileTopic, RespTopic, StatusTopic, SystemNotifyTopic, Topic,
+} from './topics.js';
 
 const v = z.literal(1);
 
@@ -29,6 +34,7 @@ export const TaskEvent = z.object({ v, type: z.literal('task'), task: Task });
 /** A conversation handed to a human, or released back to its agents. */
 export const HandoffEvent = z.object({ v, type: z.literal('handoff'), handoff: Handoff });
 export const NotifyEvent = z.object({ v, type: z.literal('notify'), kind: z.string(), text: z.string(), data: z.unknown().optional() });
+export type NotifyEvent = z.infer<typeof NotifyEvent>;
 
 export const Event = z.discriminatedUnion('type', [MessageEvent, ReceiptEvent, RecallEvent, WorkflowEvent, TaskEvent, HandoffEvent, NotifyEvent]);
 export type Event = z.infer<typeof Event>;
@@ -36,3 +42,46 @@ export type Event = z.infer<typeof Event>;
 export const PresenceState = z.enum(['online', 'away', 'offline']);
 export const Presence = z.object({ state: PresenceState, ts: EpochMs });
 export type Presence = z.infer<typeof Presence>;
+
+// --- retained state: the last value of each is kept by the broker for whoever subscribes later ---
+
+/** `mchat/profile/{id}`: an employee's public card. */
+export const ProfileState = PublicProfile.extend({ v });
+export type ProfileState = z.infer<typeof ProfileState>;
+/** `mchat/org/tree`: the departments with their active members, as `org.tree` answers them. */
+export const OrgTreeState = OrgTree.extend({ v, ts: EpochMs });
+export type OrgTreeState = z.infer<typeof OrgTreeState>;
+/** `mchat/agent/capability/{skill}`: the active agents offering the skill. */
+export const CapabilityState = SkillAgents.extend({ v });
+export type CapabilityState = z.infer<typeof CapabilityState>;
+
+/**
+ * What MChat's own processes publish on each topic (see lib/publisher.ts): events on inboxes and
+ * groups, notices on `mchat/system/notify`, answers on response topics, presence, and the
+ * retained state above. Topics nobody publishes to from the server side (requests) have none.
+ */
+export type TopicPayload<T extends string> =
+  T extends InboxTopic | GroupTopic ? Event
+  : T extends SystemNotifyTopic ? NotifyEvent
+  : T extends RespTopic ? ResponseEnvelope
+  : T extends StatusTopic ? Presence
+  : T extends ProfileTopic ? ProfileState
+  : T extends OrgTreeTopic ? OrgTreeState
+  : T extends CapabilityTopic ? CapabilityState
+  : never;
+
+/** The schema of each `TopicPayload`, by topic kind (see parseTopic): to check what arrives. */
+export const topicPayloads = {
+  inbox: Event,
+  group: Event,
+  systemNotify: NotifyEvent,
+  resp: ResponseEnvelope,
+  status: Presence,
+  profile: ProfileState,
+  orgTree: OrgTreeState,
+  capability: CapabilityState,
+} as const satisfies Partial<Record<Topic['kind'], z.ZodType>>;
+
+/** The topics MChat's processes publish to. */
+export type PublishedTopic =
+  InboxTopic | GroupTopic | SystemNotifyTopic | RespTopic | StatusTopic | ProfileTopic | OrgTreeTopic | CapabilityTopic;

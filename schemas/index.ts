@@ -9,5 +9,6 @@ export * from './webhook.js';
 export * from './agents.js';
 export * from './conversation.js';
 export * from './interaction.js';
+export type * from './workflow.js';
 export * from './admin.js';
 export * from './http.js';

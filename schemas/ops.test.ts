@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { isOpName, opPayloads } from './ops.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { adminPayloads, adminResults } from './admin.js';
+import { isOpName, opPayloads, opResults, type OpResult } from './ops.js';
+import type { LiveState } from './workflow.js';
 
 const pathsOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) => {
   expect(r.success).toBe(false);
@@ -82,4 +84,38 @@ describe('group ops', () => {
     expect(opPayloads[op].safeParse({ id: 'g_sales' }).success).toBe(true);
     expect(pathsOf(opPayloads[op].safeParse({ id: 'g+' }))).toContain('id');
   });
+});
+
+describe('op results', () => {
+  it('has a result schema for every op, admin ops included', () => {
+    expect(Object.keys(opResults).sort()).toEqual(Object.keys(opPayloads).sort());
+    expect(Object.keys(adminResults).sort()).toEqual(Object.keys(adminPayloads).sort());
+  });
+
+  it('describes the live state as the workflows answer it (schemas/workflow.ts)', () => {
+    expectTypeOf<NonNullable<OpResult<'workflow.get'>['workflow']['live']>>().toEqualTypeOf<LiveState>();
+  });
+
+  const hop = { hop: 0, agent_id: 'a_sales', status: 'answered', started_at: 1, finished_at: 2, reply_msg_id: 'm2' };
+  const run = {
+    workflow_id: 'interaction:m1:a_sales', kind: 'interaction', conversation_id: 'd:a_sales:u_li', msg_id: 'm1', started_by: 'u_li',
+    status: 'running', step: 'calling a_sales', hops: [hop], started_at: 1, updated_at: 2,
+  };
+
+  it.each([
+    ['msg.send', { msg_id: '01JD', conversation_id: 'd:u_li:u_zhang', seq: 7, ts: 1_764_000_000_042 }],
+    ['msg.readers', { conversation_id: 'g:g_sales', seq: 3, read_count: 2, readers: ['u_li', 'u_wang'] }],
+    ['workflow.get', { workflow: { ...run, live: { status: 'running', step: 'calling a_sales', hops: [hop] } } }],
+    ['workflow.get', { workflow: run }],
+    ['agent.capabilities', { capabilities: [{ skill: 'orders', agents: [] }] }],
+    ['org.tree', { departments: [{ id: 'd1', name: 'Sales', parent_id: null, head_id: null, members: [], children: [] }], unassigned: [] }],
+  ] as const)('%s: takes %j', (op, result) => expect(opResults[op].safeParse(result).success).toBe(true));
+
+  it.each([
+    ['msg.send', { msg_id: '01JD', conversation_id: 'd:u_li:u_zhang', seq: '7', ts: 1 }, 'seq'],
+    ['msg.send', { msg_id: '01JD', conversation_id: 'd:u_li:u_zhang', seq: 7 }, 'ts'],
+    ['workflow.get', { workflow: { ...run, live: { step: 'x', hops: [] } } }, 'workflow.live.status'],
+    ['group.get', { group: { id: 'g1', name: 'G', owner_id: 'u_li', members: [] } }, 'group.members'],
+    ['task.decide', { tasks: [] }, 'task'],
+  ] as const)('%s: refuses %j at %s', (op, result, path) => expect(pathsOf(opResults[op].safeParse(result))).toContain(path));
 });

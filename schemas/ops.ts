@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { EmployeeId, GroupId, Id } from './ids.js';
-import { ConversationId, MessageBody, Recipient } from './message.js';
-import { TaskState } from './agents.js';
+import { EmployeeId, EpochMs, GroupId, Id } from './ids.js';
+import { ConversationId, Message, MessageBody, Recipient } from './message.js';
+import { Department, Group, PublicProfile } from './organisation.js';
+import { ConversationSummary } from './conversation.js';
+import { Handoff, Task, TaskState, WorkflowRun } from './agents.js';
 
 /** Payload schemas of the ops the gateway serves; an op missing here answers E_NOT_FOUND. */
 export const opPayloads = {
@@ -65,3 +67,94 @@ export type OpPayload<O extends OpName> = z.infer<(typeof opPayloads)[O]>;
 export function isOpName(op: string): op is OpName {
   return Object.hasOwn(opPayloads, op);
 }
+
+// --- results: what `result` holds in the answer to each op ---------------------------------------
+
+const Seq = z.number().int().positive();
+
+export const SendResult = z.object({ msg_id: Id, conversation_id: ConversationId, seq: Seq, ts: EpochMs });
+/** A page of messages in ascending seq order (`msg.history`), or conversation by conversation (`msg.sync`). */
+export const MessagePage = z.object({ messages: z.array(Message), has_more: z.boolean() });
+/** The seq marked read, as asked: the stored cursor itself never moves backwards. */
+export const ReadResult = z.object({ conversation_id: ConversationId, seq: Seq });
+export const ReadersResult = z.object({
+  conversation_id: ConversationId,
+  seq: Seq,
+  read_count: z.number().int().nonnegative(),
+  readers: z.array(EmployeeId),
+});
+/** The recalled message: it keeps its seq, not its content. */
+export const RecallResult = z.object({ msg_id: Id, conversation_id: ConversationId, seq: Seq });
+export const ConversationList = z.object({ conversations: z.array(ConversationSummary) });
+
+export const EmployeeResult = z.object({ employee: PublicProfile });
+export const EmployeeList = z.object({ employees: z.array(PublicProfile) });
+export const EmployeeCard = z.object({
+  employee: PublicProfile,
+  /** The managers above, nearest first. */
+  reporting_line: z.array(z.object({ id: EmployeeId, name: z.string(), title: z.string() })),
+});
+
+export const OrgMember = z.object({ id: EmployeeId, name: z.string(), title: z.string(), is_ai_agent: z.boolean() });
+const { id, name, parent_id, head_id } = Department.shape;
+export const TreeDepartment = z.object({
+  id, name, parent_id, head_id,
+  members: z.array(OrgMember),
+  get children() {
+    return z.array(TreeDepartment);
+  },
+});
+/** Departments as a forest, each with its active members; people in no department come last. */
+export const OrgTree = z.object({ departments: z.array(TreeDepartment), unassigned: z.array(OrgMember) });
+
+export const GroupResult = z.object({ group: Group });
+
+/** The active agents offering one skill, with their public cards. */
+export const SkillAgents = z.object({ skill: Id, agents: z.array(PublicProfile) });
+export const CapabilityList = z.object({ capabilities: z.array(SkillAgents) });
+
+export const TaskList = z.object({ tasks: z.array(Task) });
+export const TaskResult = z.object({ task: Task });
+export const WorkflowList = z.object({ workflows: z.array(WorkflowRun) });
+/** What a running workflow's `state` query answers; workflow code uses its plain type, in workflow.ts. */
+const LiveState = z.object({
+  status: WorkflowRun.shape.status,
+  step: z.string(),
+  hops: WorkflowRun.shape.hops,
+  pending_task: Task.optional(),
+  error: z.string().optional(),
+});
+/** The mirror, and what the running workflow itself says when it can be asked (`live`). */
+export const WorkflowResult = z.object({ workflow: WorkflowRun.extend({ live: LiveState.optional() }) });
+export const HandoffResult = z.object({ handoff: Handoff });
+
+/** Result schemas of the ops, keyed as `opPayloads`: the gateway's handlers are typed by them. */
+export const opResults = {
+  'msg.send': SendResult,
+  'msg.history': MessagePage,
+  'msg.sync': MessagePage,
+  'msg.read': ReadResult,
+  'msg.readers': ReadersResult,
+  'msg.recall': RecallResult,
+  'conv.list': ConversationList,
+  'org.tree': OrgTree,
+  'group.create': GroupResult,
+  'group.get': GroupResult,
+  'group.add_members': GroupResult,
+  'group.remove_members': GroupResult,
+  'group.leave': GroupResult,
+  'group.dissolve': GroupResult,
+  'profile.update': EmployeeResult,
+  'employee.get': EmployeeCard,
+  'employee.search': EmployeeList,
+  'agent.capabilities': CapabilityList,
+  'task.list': TaskList,
+  'task.decide': TaskResult,
+  'workflow.list': WorkflowList,
+  'workflow.get': WorkflowResult,
+  'handoff.request': HandoffResult,
+  'handoff.release': HandoffResult,
+} as const satisfies Record<OpName, z.ZodType>;
+
+/** What the gateway answers to `O`: the output side of its schema, as the gateway writes it. */
+export type OpResult<O extends OpName> = z.output<(typeof opResults)[O]>;

@@ -30,17 +30,32 @@ function seg(value: string): string {
   return value;
 }
 
+/**
+ * The topics' shapes as types, so that what may be published on a topic can follow from the topic
+ * (`TopicPayload` in events.ts): the builders below answer these.
+ */
+export type StatusTopic = `${typeof ROOT}/status/${string}`;
+export type ProfileTopic = `${typeof ROOT}/profile/${string}`;
+export type ReqTopic = `${typeof ROOT}/msg/req/${string}`;
+export type RespTopic = `${typeof ROOT}/msg/resp/${string}/${string}`;
+export type InboxTopic = `${typeof ROOT}/inbox/${string}`;
+export type GroupTopic = `${typeof ROOT}/group/${string}`;
+export type AdminCmdTopic = `${typeof ROOT}/admin/cmd`;
+export type SystemNotifyTopic = `${typeof ROOT}/system/notify`;
+export type OrgTreeTopic = `${typeof ROOT}/org/tree`;
+export type CapabilityTopic = `${typeof ROOT}/agent/capability/${string}`;
+
 export const topics = {
-  status: (employeeId: string) => `${ROOT}/status/${seg(employeeId)}`,
-  profile: (employeeId: string) => `${ROOT}/profile/${seg(employeeId)}`,
-  req: (seqId: string) => `${ROOT}/msg/req/${seg(seqId)}`,
-  resp: (clientId: string, seqId: string) => `${ROOT}/msg/resp/${seg(clientId)}/${seg(seqId)}`,
-  inbox: (employeeId: string) => `${ROOT}/inbox/${seg(employeeId)}`,
-  group: (groupId: string) => `${ROOT}/group/${seg(groupId)}`,
-  adminCmd: () => `${ROOT}/admin/cmd`,
-  systemNotify: () => `${ROOT}/system/notify`,
-  orgTree: () => `${ROOT}/org/tree`,
-  capability: (skill: string) => `${ROOT}/agent/capability/${seg(skill)}`,
+  status: (employeeId: string): StatusTopic => `${ROOT}/status/${seg(employeeId)}`,
+  profile: (employeeId: string): ProfileTopic => `${ROOT}/profile/${seg(employeeId)}`,
+  req: (seqId: string): ReqTopic => `${ROOT}/msg/req/${seg(seqId)}`,
+  resp: (clientId: string, seqId: string): RespTopic => `${ROOT}/msg/resp/${seg(clientId)}/${seg(seqId)}`,
+  inbox: (employeeId: string): InboxTopic => `${ROOT}/inbox/${seg(employeeId)}`,
+  group: (groupId: string): GroupTopic => `${ROOT}/group/${seg(groupId)}`,
+  adminCmd: (): AdminCmdTopic => `${ROOT}/admin/cmd`,
+  systemNotify: (): SystemNotifyTopic => `${ROOT}/system/notify`,
+  orgTree: (): OrgTreeTopic => `${ROOT}/org/tree`,
+  capability: (skill: string): CapabilityTopic => `${ROOT}/agent/capability/${seg(skill)}`,
 } as const;
 
 export function buildTopic(t: Topic): string {
@@ -90,6 +105,6 @@ export function parseTopic(topic: string): Topic | undefined {
  * Where events of a conversation go: a direct chat to both members' inboxes (so the sender's
  * other devices see it too), a group once to its group topic.
  */
-export function conversationTopics(ref: { kind: 'direct'; members: readonly string[] } | { kind: 'group'; groupId: string }): string[] {
+export function conversationTopics(ref: { kind: 'direct'; members: readonly string[] } | { kind: 'group'; groupId: string }): (InboxTopic | GroupTopic)[] {
   return ref.kind === 'direct' ? ref.members.map((id) => topics.inbox(id)) : [topics.group(ref.groupId)];
 }

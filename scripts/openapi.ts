@@ -17,12 +17,18 @@ import {
   type AdminOpName, type ErrorCode,
 } from '../schemas/index.js';
 import {
-  adminResults, AgentCreated, AuditPage, DepartmentResult, EmployeeCard, EmployeeList, EmployeeResult,
-  EmqxAuthnRequest, EmqxAuthnResult, EmqxAuthzRequest, EmqxAuthzResult, FileLinkQuery, FileParams, GroupResult, HealthReport,
-  HttpError, LoginRequest, LoginResult, MeResult, OrgMember, OrgTree, PresenceMap, PresenceQuery, TreeDepartment, UploadQuery,
-  UploadResult, CallbackAccepted, ConversationParams, HandoffResult, RelayList, RelayResult, TaskDecision, TaskList, TaskListQuery,
-  TaskParams, TaskResult, WorkflowList, WorkflowListQuery, WorkflowParams, WorkflowResult, ScheduleResult, ScheduleList,
+  EmqxAuthnRequest, EmqxAuthnResult, EmqxAuthzRequest, EmqxAuthzResult, FileLinkQuery, FileParams, HealthReport,
+  HttpError, LoginRequest, LoginResult, MeResult, PresenceMap, PresenceQuery, UploadQuery,
+  UploadResult, CallbackAccepted, ConversationParams, TaskDecision, TaskListQuery,
+  TaskParams, WorkflowListQuery, WorkflowParams,
 } from '../schemas/http.js';
+import {
+  EmployeeCard, EmployeeList, EmployeeResult, GroupResult, HandoffResult, OrgMember, OrgTree, TaskList, TaskResult, TreeDepartment,
+  WorkflowList, WorkflowResult,
+} from '../schemas/ops.js';
+import {
+  adminResults, AgentCreated, AuditPage, DepartmentResult, RelayList, RelayResult, ScheduleList, ScheduleResult,
+} from '../schemas/admin.js';
 import { AgentCallback, Handoff, Relay, Schedule, Task, WorkflowRun } from '../schemas/agents.js';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));

@@ -1,13 +1,18 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import type { PublishedTopic, TopicPayload } from '../schemas/events.js';
 
 export interface PublishOptions {
   qos: 0 | 1 | 2;
   retain?: boolean;
 }
 
-/** Where MChat's own processes publish events: the embedded broker directly, or an MQTT connection. */
+/**
+ * Where MChat's own processes publish events: the embedded broker directly, or an MQTT connection.
+ * What may be published follows from the topic (`TopicPayload`, schemas/events.ts): an event on
+ * an inbox or group topic must be an `Event`, an answer a `ResponseEnvelope`, and so on.
+ */
 export interface Publisher {
-  publish(topic: string, message: unknown, opts: PublishOptions): Promise<void>;
+  publish<T extends PublishedTopic>(topic: T, message: TopicPayload<T>, opts: PublishOptions): Promise<void>;
 }
 
 export interface ServiceConnectionOptions {

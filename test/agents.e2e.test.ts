@@ -365,4 +365,10 @@ describe('agents end to end', () => {
     const { capabilities } = await li.ok<{ capabilities: { skill: string; agents: { id: string }[] }[] }>('agent.capabilities', { skill: 'order_lookup' });
     expect(capabilities).toEqual([{ skill: 'order_lookup', agents: [expect.objectContaining({ id: 'a_sales' })] }]);
   });
+
+  it('published every workflow, task and hand-off event as an Event (schemas/events.ts)', () => {
+    const types = new Set([li, zhang, wang].flatMap((c) => c.received.map((r) => (r.json as { type?: string }).type)));
+    expect([...types]).toEqual(expect.arrayContaining(['message', 'workflow', 'task', 'handoff']));
+    expect([li, zhang, wang].flatMap((c) => c.payloadProblems())).toEqual([]);
+  });
 });

@@ -1,6 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { topics, type ErrorBody, type ResponseEnvelope } from '../schemas/index.js';
+import {
+  adminResults, isAdminOpName, isOpName, opResults, parseTopic, topicPayloads, topics, type ErrorBody, type ResponseEnvelope,
+} from '../schemas/index.js';
 
 export interface Received {
   topic: string;
@@ -54,8 +56,14 @@ export class TestClient {
     return (await response).json as ResponseEnvelope;
   }
 
-  request(op: string, payload: Record<string, unknown>, seqId = ulid(), timeoutMs?: number): Promise<ResponseEnvelope> {
-    return this.requestRaw(seqId, JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() }), timeoutMs);
+  /** Sends `op`; a successful answer whose result is not what the op's result schema says fails the test. */
+  async request(op: string, payload: Record<string, unknown>, seqId = ulid(), timeoutMs?: number): Promise<ResponseEnvelope> {
+    const res = await this.requestRaw(seqId, JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() }), timeoutMs);
+    const problems = res.ok ? resultProblems(op, res.result) : [];
+    if (res.ok && problems.length) {
+      throw new Error(`${op} answered a result that is not its schema's:\n  ${problems.join('\n  ')}\n${JSON.stringify(res.result)}`);
+    }
+    return res;
   }
 
   /** The `result` of a request that must succeed. */
@@ -63,6 +71,20 @@ export class TestClient {
     const res = await this.request(op, payload);
     if (!res.ok) throw new Error(`${op} failed: ${res.error.code} ${res.error.message}`);
     return res.result as T;
+  }
+
+  /** How what this client received differs from what its topic carries (`topicPayloads`, schemas/events.ts). */
+  payloadProblems(): string[] {
+    return this.received.flatMap(({ topic, json }) => {
+      const kind = parseTopic(topic)?.kind;
+      const schema = kind && kind in topicPayloads ? topicPayloads[kind as keyof typeof topicPayloads] : undefined;
+      if (!schema) return [`${topic}: not a topic anything is published on`];
+      const parsed = schema.safeParse(json);
+      const problems = parsed.success
+        ? differences(json, parsed.data, 'payload')
+        : parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+      return problems.map((p) => `${topic} ${JSON.stringify(json).slice(0, 200)}: ${p}`);
+    });
   }
 
   close(): Promise<void> {
@@ -75,3 +97,28 @@ export function errorOf(res: ResponseEnvelope): ErrorBody {
   if (res.ok) throw new Error(`expected an error, got ${JSON.stringify(res.result)}`);
   return res.error;
 }
+
+/**
+ * How `result` differs from what `op` answers by its result schema (schemas/ops.ts, admin.ts): the
+ * schema's own complaints, fields the schema does not know (it would drop them), and fields the
+ * result lacks that the schema fills in with a default. None for an op without a result schema.
+ */
+export function resultProblems(op: string, result: unknown): string[] {
+  const schema = isOpName(op) ? opResults[op] : isAdminOpName(op) ? adminResults[op] : undefined;
+  if (!schema) return [];
+  const parsed = schema.safeParse(result);
+  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || '(result)'}: ${i.message}`);
+  return differences(result, parsed.data, 'result');
+}
+
+function differences(sent: unknown, parsed: unknown, path: string): string[] {
+  if (Array.isArray(sent) && Array.isArray(parsed)) return sent.flatMap((x, i) => differences(x, parsed[i], `${path}.${i}`));
+  if (!isObject(sent) || !isObject(parsed)) return [];
+  return [
+    ...Object.keys(sent).filter((k) => !(k in parsed)).map((k) => `${path}.${k}: not in the schema`),
+    ...Object.keys(parsed).filter((k) => !(k in sent)).map((k) => `${path}.${k}: missing (the schema defaults it)`),
+    ...Object.keys(sent).filter((k) => k in parsed).flatMap((k) => differences(sent[k], parsed[k], `${path}.${k}`)),
+  ];
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

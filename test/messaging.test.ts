@@ -126,6 +126,11 @@ describe('reading, receipts, recall and catch-up', () => {
       await tablet.close();
     }
   });
+
+  it('delivered every message, receipt and recall as an Event (schemas/events.ts)', () => {
+    expect(li.received.some((r) => (r.json as Event).type === 'receipt')).toBe(true);
+    expect([li, wang, zhang].flatMap((c) => c.payloadProblems())).toEqual([]);
+  });
 });
 
 describe('limits', () => {

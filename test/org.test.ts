@@ -218,6 +218,25 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     expect((await audit('admin.audit.export'))[0]).toMatchObject({ via: 'http', after: { format: 'csv' } });
   });
 
+  // Every answer TestClient gets is checked against its op's result schema (schemas/ops.ts,
+  // admin.ts); these are the ops no other test asks.
+  it('answers the directory ops and the audit export over MQTT, each as its result schema says', async () => {
+    const found = await li.ok<{ employees: { id: string }[] }>('employee.search', { q: 'assist' });
+    expect(found.employees.map((e) => e.id)).toEqual(expect.arrayContaining(['a_sales', 'a_billing']));
+    const tree = await li.ok<{ departments: { id: string }[] }>('org.tree', {});
+    expect(tree.departments.map((d) => d.id)).toContain('dep_sales');
+    const skills = await li.ok<{ capabilities: { skill: string }[] }>('agent.capabilities', {});
+    expect(skills.capabilities.length).toBeGreaterThan(0);
+    const exported = await admin.ok<{ format: string; count: number }>('admin.audit.export', { format: 'ndjson', op: 'admin.employee.create' });
+    expect(exported).toMatchObject({ format: 'ndjson', count: await stack.m.Audit.countDocuments({ op: 'admin.employee.create' }) });
+    await admin.ok('admin.relay.list', {});
+  });
+
+  it('announced everything as its topic carries it: events, notices and retained state (schemas/events.ts)', () => {
+    expect(watcher.received.map((r) => r.topic)).toEqual(expect.arrayContaining(['mchat/org/tree', 'mchat/system/notify']));
+    expect([admin, li, watcher].flatMap((c) => c.payloadProblems())).toEqual([]);
+  });
+
   it('serves the same admin ops and directory over HTTP', async () => {
     const token = await stack.login('u_wang');
     const post = (path: string, body: unknown, t = token) => fetch(`${stack.httpUrl}${path}`, {

@@ -10,9 +10,10 @@ import type { Handoff, Relay, Task, WorkflowRun } from '../schemas/agents.js';
 import { MAX_RELAY_HOPS } from '../schemas/interaction.js';
 import type { Message } from '../schemas/message.js';
 import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
-import type { Activities, CallOutcome, DecisionInput, PostInput } from '../activities/activities.js';
+import type { Activities } from '../activities/activities.js';
+import type { CallbackSignal, CallOutcome, DecisionInput, LiveState, PostInput } from '../schemas/workflow.js';
 import { TEMPORAL_BIN } from '../scripts/servers/servers.js';
-import type { agentInteraction, CallbackSignal, LiveState } from './workflows.js';
+import type { agentInteraction } from './workflows.js';
 
 /**
  * The workflows on the real Temporal dev server with our activities replaced by an in-memory

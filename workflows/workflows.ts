@@ -2,54 +2,15 @@ import {
   ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler,
   sleep, uuid4, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, AgentInfo, DecisionInput, HandoffInput, LoadedInteraction, Prompt } from '../activities/activities.js';
+import type { Activities } from '../activities/activities.js';
 import type { Hop, Relay, Task, WorkflowRun, WorkflowStatus } from '../schemas/agents.js';
 import { interactionId, MAX_RELAY_HOPS } from '../schemas/interaction.js';
 import type { Message } from '../schemas/message.js';
 import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
-
-export interface InteractionInput {
-  agent_id: string;
-  msg_id: string;
-  /** The triggering message as it was stored: the workflow needs it first thing and reading it back costs a query. */
-  message: Message;
-  /** A named relay to follow, its version pinned by whoever started the workflow. */
-  relay?: { relay_id: string; version: number };
-}
-
-/** What a schedule asks, and of whom (see gateway/admin/schedules.ts). */
-export interface ScheduledInput {
-  schedule_id: string;
-  agent_id: string;
-  conversation_id: string;
-  prompt: string;
-  created_by: string;
-}
-
-export interface HandoffWorkflowInput {
-  conversation_id: string;
-  agent_id: string;
-  requested_by: string;
-  asker_id: string;
-  reason: string;
-  msg_id?: string;
-}
-
-/** What the `state` query answers: the workflow's visible state, as the web app shows it. */
-export interface LiveState {
-  status: WorkflowStatus;
-  step: string;
-  hops: Hop[];
-  pending_task?: Task;
-  error?: string;
-}
-
-/** An agent's asynchronous answer to one hop (from `POST /api/agents/callback`). */
-export interface CallbackSignal {
-  hop: number;
-  agent_id: string;
-  reply: AgentReply;
-}
+import type {
+  AgentInfo, CallbackSignal, DecisionInput, HandoffInput, HandoffWorkflowInput, InteractionInput, LiveState, LoadedInteraction, Prompt,
+  ScheduledInput,
+} from '../schemas/workflow.js';
 
 export const stateQuery = defineQuery<LiveState>('state');
 export const agentReplySignal = defineSignal<[CallbackSignal]>('agentReply');

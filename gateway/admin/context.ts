@@ -1,4 +1,4 @@
-import type { ErrorCode, Schedule } from '../../schemas/index.js';
+import type { AdminOpName, AdminResult, ErrorCode, Schedule } from '../../schemas/index.js';
 import type { Models } from '../../store/db.js';
 import type { Serializer } from '../../store/locks.js';
 import type { OrgAnnouncer } from './effects.js';
@@ -18,9 +18,9 @@ export interface AdminContext {
   writes: Serializer;
 }
 
-/** What an admin op did, for its caller and for the audit log. */
-export interface Outcome {
-  result: unknown;
+/** What an admin op did, for its caller (its result schema, schemas/admin.ts) and for the audit log. */
+export interface Outcome<O extends AdminOpName = AdminOpName> {
+  result: AdminResult<O>;
   target: string | null;
   before?: unknown;
   after?: unknown;

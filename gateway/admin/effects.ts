@@ -1,4 +1,4 @@
-import { buildTopic, publicProfile, topics, type Employee } from '../../schemas/index.js';
+import { publicProfile, topics, type Employee } from '../../schemas/index.js';
 import type { Models } from '../../store/db.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../store/publisher.js';
@@ -43,8 +43,7 @@ export class OrgAnnouncer {
         { is_ai_agent: true, status: 'active', 'agent_profile.capabilities': skill },
         { _id: 0 },
       ).lean<Employee[]>();
-      const topic = buildTopic({ kind: 'capability', skill });
-      await this.publisher.publish(topic, { v: 1, skill, agents: agents.map(publicProfile) }, { qos: 1, retain: true });
+      await this.publisher.publish(topics.capability(skill), { v: 1, skill, agents: agents.map(publicProfile) }, { qos: 1, retain: true });
     }
   }
 

@@ -130,7 +130,7 @@ const SAME: { [K in Kind]: (db: Doc[K], file: Doc[K]) => boolean } = {
   group: (db, f) => db.name === f.name && db.owner_id === f.owner_id && !db.dissolved && sameSet(db.members, groupMembers(f)),
 };
 
-export async function importOrganisation(ctx: AdminContext, p: AdminPayload<'admin.import'>): Promise<Outcome> {
+export async function importOrganisation(ctx: AdminContext, p: AdminPayload<'admin.import'>): Promise<Outcome<'admin.import'>> {
   const { items, errors } = p.format === 'json' ? fromJson(p.data) : fromCsv(p.data);
   const report: ImportReport = { ok: false, dry_run: p.dry_run, imported: false, create: { departments: [], employees: [], groups: [] }, skip: [], errors };
   const fail = (item: Item, field: string | undefined, message: string) => {

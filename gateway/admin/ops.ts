@@ -15,7 +15,7 @@ function checkGroupSize(ctx: AdminContext, size: number): void {
 }
 
 
-type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome>;
+type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome<O>>;
 
 async function employee(m: Models, id: string, field: string): Promise<Employee> {
   const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();

@@ -8,7 +8,7 @@ import type { AdminContext, Outcome } from './context.js';
  * Named relays, designed by admins: saving one again stores a new version next to the old, so a
  * workflow that started on version 3 finishes on version 3.
  */
-export async function saveRelay(ctx: AdminContext, p: AdminPayload<'admin.relay.save'>, actor: Caller): Promise<Outcome> {
+export async function saveRelay(ctx: AdminContext, p: AdminPayload<'admin.relay.save'>, actor: Caller): Promise<Outcome<'admin.relay.save'>> {
   const agents = [...new Set(p.steps.map((s) => s.agent_id))];
   const found = await ctx.m.Employee.find({ id: { $in: agents }, is_ai_agent: true, status: 'active' }, { id: 1 }).lean();
   const missing = agents.filter((id) => !found.some((e) => e.id === id));
@@ -28,7 +28,7 @@ export async function saveRelay(ctx: AdminContext, p: AdminPayload<'admin.relay.
 }
 
 /** The latest version of every relay. */
-export async function listRelays(ctx: AdminContext): Promise<Outcome> {
+export async function listRelays(ctx: AdminContext): Promise<Outcome<'admin.relay.list'>> {
   const all = await ctx.m.Relay.find({}, { _id: 0 }).sort({ relay_id: 1, version: -1 }).lean<Relay[]>();
   const relays = all.filter((r, i) => i === 0 || all[i - 1]!.relay_id !== r.relay_id);
   return { result: { relays }, target: null, after: { count: relays.length } };

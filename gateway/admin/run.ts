@@ -10,9 +10,11 @@ import { createSchedule, listSchedules, pauseSchedule } from './schedules.js';
 
 export type Via = AuditEntry['via'];
 
+type OutsideOp = Exclude<AdminOpName, keyof typeof adminHandlers>;
+
 // Ops outside ops.ts: reading the audit log (itself audited: who looked matters), the import,
 // named relays and schedules (which record who made them).
-const OUTSIDE_OPS: Partial<Record<AdminOpName, (c: AdminContext, p: never, actor: Caller) => Promise<Outcome>>> = {
+const OUTSIDE_OPS: { [O in OutsideOp]: (c: AdminContext, p: AdminPayload<O>, actor: Caller) => Promise<Outcome<O>> } = {
   'admin.audit.query': queryAudit,
   'admin.audit.export': exportAudit,
   'admin.import': importOrganisation,
@@ -38,7 +40,7 @@ function auditFilter(p: AdminPayload<'admin.audit.export'> | AdminPayload<'admin
   return filter;
 }
 
-async function queryAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.query'>): Promise<Outcome> {
+async function queryAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.query'>): Promise<Outcome<'admin.audit.query'>> {
   const filter = auditFilter(p);
   if (p.before_id) filter.audit_id = { $lt: p.before_id };
   const entries = await ctx.m.Audit.find(filter, { _id: 0 }).sort({ audit_id: -1 }).limit(p.limit + 1).lean<AuditEntry[]>();
@@ -56,7 +58,7 @@ function csvCell(value: unknown): string {
 }
 
 /** The matching entries, oldest first, as CSV (one JSON cell per structured field) or NDJSON. */
-async function exportAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.export'>): Promise<Outcome> {
+async function exportAudit(ctx: AdminContext, p: AdminPayload<'admin.audit.export'>): Promise<Outcome<'admin.audit.export'>> {
   const entries = await ctx.m.Audit.find(auditFilter(p), { _id: 0 }).sort({ audit_id: 1 }).limit(EXPORT_LIMIT).lean<AuditEntry[]>();
   const data = p.format === 'ndjson'
     ? entries.map((e) => JSON.stringify(e)).join('\n')
@@ -79,7 +81,7 @@ export async function runAdmin(ctx: AdminContext, actor: Caller, op: string, pay
       const { message, field } = schemaError(parsed.error, 'payload');
       throw new OpError('E_SCHEMA', message, field);
     }
-    const handler = (OUTSIDE_OPS[op] ?? adminHandlers[op as keyof typeof adminHandlers]) as (c: AdminContext, p: unknown, a: Caller) => Promise<Outcome>;
+    const handler = (op in OUTSIDE_OPS ? OUTSIDE_OPS[op as OutsideOp] : adminHandlers[op as keyof typeof adminHandlers]) as (c: AdminContext, p: unknown, a: Caller) => Promise<Outcome>;
     const outcome = await handler(ctx, parsed.data, actor);
     // Before answering, so the admin's next message already reaches the new agent.
     if (AGENT_CHANGES.has(op)) await ctx.onAgentsChanged?.();

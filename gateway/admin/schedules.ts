@@ -21,18 +21,18 @@ async function checkTarget(ctx: AdminContext, agentId: string, conversationId: s
   if (!member) throw new OpError('E_NOT_FOUND', `"${agentId}" is not in ${conversationId}`, 'payload.conversation_id');
 }
 
-export async function createSchedule(ctx: AdminContext, p: AdminPayload<'admin.schedule.create'>, actor: Caller): Promise<Outcome> {
+export async function createSchedule(ctx: AdminContext, p: AdminPayload<'admin.schedule.create'>, actor: Caller): Promise<Outcome<'admin.schedule.create'>> {
   await checkTarget(ctx, p.agent_id, p.conversation_id);
   const schedule = await control(ctx).create({ ...p, created_by: actor.id, paused: false });
   return { result: { schedule }, target: p.schedule_id, after: schedule };
 }
 
-export async function pauseSchedule(ctx: AdminContext, p: AdminPayload<'admin.schedule.pause'>, actor: Caller): Promise<Outcome> {
+export async function pauseSchedule(ctx: AdminContext, p: AdminPayload<'admin.schedule.pause'>, actor: Caller): Promise<Outcome<'admin.schedule.pause'>> {
   const schedule = await control(ctx).pause(p.schedule_id, p.paused, actor.id);
   return { result: { schedule }, target: p.schedule_id, after: { paused: p.paused } };
 }
 
-export async function listSchedules(ctx: AdminContext): Promise<Outcome> {
+export async function listSchedules(ctx: AdminContext): Promise<Outcome<'admin.schedule.list'>> {
   const schedules = await control(ctx).list();
   return { result: { schedules }, target: null, after: { count: schedules.length } };
 }

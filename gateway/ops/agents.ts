@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import {
-  conversationTopics, parseConversationId, publicProfile, topics, type AuditEntry, type Employee, type Handoff, type OpPayload,
+  conversationTopics, parseConversationId, publicProfile, topics, type AuditEntry, type Employee, type Event, type Handoff, type OpPayload,
   type PublicProfile, type Task, type WorkflowRun,
 } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
@@ -125,7 +125,7 @@ async function release(ctx: GatewayContext, caller: Caller, p: OpPayload<'handof
   );
   if (matchedCount === 0) throw new OpError('E_CONFLICT', 'released by someone else just now', 'payload.conversation_id');
   const ref = parseConversationId(p.conversation_id)!;
-  const event = { v: 1, type: 'handoff', handoff: released };
+  const event = { v: 1, type: 'handoff', handoff: released } satisfies Event;
   const targets = new Set([...conversationTopics(ref), topics.inbox(active.human_id)]);
   await Promise.all([...targets].map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
   if (active.agent_id) {

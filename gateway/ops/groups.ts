@@ -56,8 +56,7 @@ async function leaveGroup(ctx: GatewayContext, caller: Caller, p: OpPayload<'gro
   const rest = g.members.filter((id) => id !== caller.id);
   if (rest.length === 0) return (await adminHandlers['admin.group.dissolve'](ctx.admin, { id: g.id })).result;
   if (g.owner_id === caller.id) await ctx.m.Group.updateOne({ id: g.id }, { $set: { owner_id: rest[0]! } });
-  const { result } = await adminHandlers['admin.group.remove_members'](ctx.admin, { id: g.id, members: [caller.id] });
-  const group = (result as { group: Group }).group;
+  const { result: { group } } = await adminHandlers['admin.group.remove_members'](ctx.admin, { id: g.id, members: [caller.id] });
   return { group: { ...group, owner_id: g.owner_id === caller.id ? rest[0]! : g.owner_id } };
 }
 

@@ -1,4 +1,4 @@
-import type { OpName, OpPayload } from '../../schemas/index.js';
+import type { OpName, OpPayload, OpResult } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import * as agents from './agents.js';
@@ -7,7 +7,8 @@ import * as groups from './groups.js';
 import * as messages from './messages.js';
 import * as reading from './reading.js';
 
-type Handler<O extends OpName> = (ctx: GatewayContext, caller: Caller, payload: OpPayload<O>) => Promise<unknown>;
+/** Each op answers its result schema (schemas/ops.ts): a handler answering anything else does not compile. */
+type Handler<O extends OpName> = (ctx: GatewayContext, caller: Caller, payload: OpPayload<O>) => Promise<OpResult<O>>;
 
 export const handlers: { [O in OpName]: Handler<O> } = {
   'msg.send': messages.send,

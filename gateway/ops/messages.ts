@@ -1,5 +1,5 @@
 import {
-  conversationTopics, type ConversationSummary, type Employee, type Group, type Handoff, type Message, type OpPayload, visible,
+  conversationTopics, type ConversationSummary, type Employee, type Event, type Group, type Handoff, type Message, type OpPayload, visible,
 } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
@@ -39,7 +39,7 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
 
 /** Direct messages go to both inboxes (the sender's other devices too); group messages once to the group. */
 export async function deliver(ctx: GatewayContext, access: Access, msg: Message): Promise<void> {
-  const event = { v: 1, type: 'message', msg: withLinks(ctx, msg) };
+  const event = { v: 1, type: 'message', msg: withLinks(ctx, msg) } satisfies Event;
   const targets = conversationTopics(access.kind === 'direct' ? access : { kind: 'group', groupId: access.group.id });
   await Promise.all(targets.map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
 }

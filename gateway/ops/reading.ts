@@ -1,4 +1,4 @@
-import { conversationTopics, parseConversationId, visible, type Message, type OpPayload } from '../../schemas/index.js';
+import { conversationTopics, parseConversationId, visible, type Event, type Message, type OpPayload } from '../../schemas/index.js';
 import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../store/bulk.js';
 import { cursorKey, type Models } from '../../store/db.js';
 import { newestStored } from '../../store/messages.js';
@@ -112,7 +112,7 @@ export async function read(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
 /** Direct chats: both sides see who read how far. Groups: an aggregate count, throttled. */
 async function receipt(ctx: GatewayContext, access: Access, reader: string, seq: number): Promise<void> {
   if (access.kind === 'group') return ctx.receipts.read(access.conversation_id, access.group.id, seq);
-  const event = { v: 1, type: 'receipt', conversation_id: access.conversation_id, reader, seq };
+  const event = { v: 1, type: 'receipt', conversation_id: access.conversation_id, reader, seq } satisfies Event;
   await Promise.all(conversationTopics(access).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
 }
 
@@ -135,7 +135,7 @@ export async function recall(ctx: GatewayContext, caller: Caller, p: OpPayload<'
   await ctx.m.Message.updateOne({ msg_id: p.msg_id }, { $set: { recalled: true } });
   ctx.store.recent?.recall(msg.conversation_id, msg.seq);
   const ref = parseConversationId(msg.conversation_id)!;
-  const event = { v: 1, type: 'recall', conversation_id: msg.conversation_id, msg_id: msg.msg_id };
+  const event = { v: 1, type: 'recall', conversation_id: msg.conversation_id, msg_id: msg.msg_id } satisfies Event;
   await Promise.all(conversationTopics(ref).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
   return { msg_id: msg.msg_id, conversation_id: msg.conversation_id, seq: msg.seq };
 }

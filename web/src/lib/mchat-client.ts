@@ -7,38 +7,15 @@ import {
   ResponseEnvelope,
   parseTopic,
   topics,
-  type ConversationSummary,
   type ErrorBody,
-  type Handoff,
-  type Message,
   type OpName,
-  type PublicProfile,
-  type Task,
-  type WorkflowRun,
+  type OpResult,
   type opPayloads,
 } from '../../../schemas/index.js';
 import { randomHex } from './ids.js';
-import type { WorkflowDoc } from './workflows.js';
 
-/** What the gateway answers to each op this app uses. */
-export interface OpResults {
-  'conv.list': { conversations: ConversationSummary[] };
-  'msg.history': { messages: Message[]; has_more: boolean };
-  'msg.sync': { messages: Message[]; has_more: boolean };
-  'msg.read': { conversation_id: string; seq: number };
-  'msg.send': { msg_id: string; conversation_id: string; seq: number; ts: number };
-  'employee.get': { employee: PublicProfile };
-  'employee.search': { employees: PublicProfile[] };
-  'workflow.list': { workflows: WorkflowRun[] };
-  'workflow.get': { workflow: WorkflowDoc };
-  'task.list': { tasks: Task[] };
-  'task.decide': { task: Task };
-  'handoff.request': { handoff: Handoff };
-  'handoff.release': { handoff: Handoff };
-}
-export type Op = keyof OpResults & OpName;
 /** The payload as the caller writes it: fields with a default in the schema may be left out. */
-export type OpInput<O extends Op> = z.input<(typeof opPayloads)[O]>;
+export type OpInput<O extends OpName> = z.input<(typeof opPayloads)[O]>;
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'refused';
 
@@ -137,10 +114,10 @@ export class MchatClient {
   }
 
   /** Sends `op` and resolves with the gateway's `result`; rejects with its error or on timeout. */
-  request<O extends Op>(op: O, payload: OpInput<O>): Promise<OpResults[O]> {
+  request<O extends OpName>(op: O, payload: OpInput<O>): Promise<OpResult<O>> {
     const seq_id = `${Date.now().toString(36)}-${(++this.#seq).toString(36)}`;
     const envelope = { v: PROTOCOL_VERSION, seq_id, client_id: this.clientId, op, payload, ts: Date.now() };
-    return new Promise<OpResults[O]>((resolve, reject) => {
+    return new Promise<OpResult<O>>((resolve, reject) => {
       const timer = setTimeout(
         () => this.#settle(seq_id, { code: 'E_UNAVAILABLE', message: `No answer to ${op} within ${this.#timeoutMs / 1000} s.` }),
         this.#timeoutMs,
@@ -164,7 +141,7 @@ export class MchatClient {
     to: OpInput<'msg.send'>['to'],
     body: OpInput<'msg.send'>['body'],
     opts: { clientMsgId?: string; giveUpAfterMs?: number } = {},
-  ): Promise<OpResults['msg.send']> {
+  ): Promise<OpResult<'msg.send'>> {
     const client_msg_id = opts.clientMsgId ?? randomHex(12);
     const deadline = Date.now() + (opts.giveUpAfterMs ?? 60_000);
     for (let attempt = 0; ; attempt++) {

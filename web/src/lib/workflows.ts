@@ -1,9 +1,9 @@
-import type { Event, Task, WorkflowRun } from '../../../schemas/index.js';
+import type { Event, OpResult, Task, WorkflowRun } from '../../../schemas/index.js';
 
 export type WorkflowEvent = Extract<Event, { type: 'workflow' }>;
 
 /** What `workflow.get` answers: the mirror, and while the workflow runs, its own live state. */
-export type WorkflowDoc = WorkflowRun & { live?: { pending_task?: Task } };
+export type WorkflowDoc = OpResult<'workflow.get'>['workflow'];
 
 /** The approval a run waits for; the approver when the gateway or a task event told us. */
 export interface PendingApproval {
