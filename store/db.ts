@@ -18,8 +18,20 @@ export async function connectDb(url: string): Promise<Connection> {
     autoIndex: false,
   });
   await conn.asPromise();
-  await Promise.all(Object.values(models(conn)).map((m) => m.createIndexes()));
+  const m = models(conn);
+  await Promise.all(Object.values(m).map((model) => model.createIndexes()));
+  // Groups by member. MongoDB indexes each member of the array; FerretDB indexes the whole array
+  // as one entry, which PostgreSQL refuses beyond 2,704 bytes (a group of about 250), and never
+  // uses for a query anyway (README, "Local servers").
+  if (!(await isFerretDb(conn))) await m.Group.collection.createIndex({ members: 1 });
+  else if (await m.Group.collection.indexExists('members_1')) await m.Group.collection.dropIndex('members_1'); // an older version made it
   return conn;
+}
+
+/** FerretDB names its own version in `buildInfo`; MongoDB has no such field. */
+async function isFerretDb(conn: Connection): Promise<boolean> {
+  const info = await conn.db!.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info;
 }
 
 const strict = { versionKey: false, strict: 'throw' } as const;
@@ -98,7 +110,8 @@ const GroupSchema = new Schema<Group>(
     id: { type: String, required: true, unique: true },
     name: { type: String, required: true },
     owner_id: { type: String, required: true },
-    members: { type: [String], index: true },
+    // Indexed in connectDb, and only on MongoDB (see there).
+    members: { type: [String] },
     created_at: Number,
     dissolved: { type: Boolean, default: false },
   },
