@@ -148,9 +148,9 @@ export async function unreadCounts(
     (await m.ReadCursor.find({ employee_id: employeeId, conversation_id: { $in: conversationIds } }).lean())
       .map((c) => [c.conversation_id, c.seq]),
   );
-  const counts = await Promise.all(conversationIds.map((id) => {
+  const counts = await Promise.all(conversationIds.map(async (id) => {
     const after = cursors.get(id) ?? 0;
-    return hasNew(counted, id, after) ? m.Message.countDocuments({ conversation_id: id, seq: { $gt: after }, from: { $ne: employeeId } }) : 0;
+    return hasNew(counted, id, after) ? m.Message.countDocuments({ conversation_id: id, seq: { $gt: after }, from: { $ne: employeeId } }).exec() : 0;
   }));
   return new Map(conversationIds.map((id, i) => [id, counts[i]!]));
 }
