@@ -77,7 +77,8 @@ describe('importOrganisation (JSON)', () => {
       const cred = await m.Credential.findOne({ employee_id: id }).lean();
       expect(await verifyPassword(report.passwords![id]!, cred!.password_hash!)).toBe(true);
     }
-  });
+    // 60 scrypt hashes at the production cost: about 40 s of one core, so room beyond the default.
+  }, 180_000);
 
   it('dry run reports what would be created and writes nothing', async () => {
     const { report, after } = await run('json', ORG);
