@@ -112,7 +112,9 @@ export async function startBenchStack(): Promise<BenchStack> {
         // Until withTemporal(), nothing listens there: the gateway runs on, /healthz says temporal down.
         TEMPORAL_ADDRESS: temporalAddress ?? `127.0.0.1:${temporalPort}`,
       };
-      const app = startApp('gateway', tsx('gateway/main.ts'), env, logDir);
+      // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (`--cpu-prof`).
+      const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+      const app = startApp('gateway', [...profile, ...tsx('gateway/main.ts')], env, logDir);
       const httpUrl = `http://127.0.0.1:${httpPort}`;
       await waitFor('the gateway', () => ready(httpUrl), app);
       return { app, httpUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, env };
