@@ -9,7 +9,8 @@ import { createLogger } from '../lib/logger.js';
 import { MessageStore } from '../store/messages.js';
 import { RecentMessages } from '../store/recent.js';
 import { connectService, mqttPublisher } from '../store/publisher.js';
-import { createActivities, type AgentGuards } from './activities.js';
+import { createActivities } from './activities.js';
+import type { AgentGuards } from './deps.js';
 
 /** The Temporal worker process: runs MChat's workflows and the activities that do their I/O. */
 async function main(): Promise<void> {
