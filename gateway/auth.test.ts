@@ -1,15 +1,15 @@
-import type { Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDb, models, type Models } from '../store/db.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Models } from '../store/db.js';
+import { ownDatabase, type OwnDatabase } from '../test/database.js';
 import { groupMemberships } from './auth.js';
 
 /** Against the run's real database, in a database of its own. */
 describe('group memberships for subscribe checks', () => {
-  let conn: Connection;
+  let db: OwnDatabase;
   let m: Models;
   beforeAll(async () => {
-    conn = await connectDb(inject('services').mongoUrl.replace(/\/mchat$/, `/t_memberships_${Date.now()}`));
-    m = models(conn);
+    db = await ownDatabase('memberships');
+    m = db.m;
     await m.Group.create([
       { id: 'g_sales', name: 'Sales', owner_id: 'u_li', members: ['u_li', 'u_wang'], created_at: 1 },
       { id: 'g_eng', name: 'Engineering', owner_id: 'u_zhang', members: ['u_zhang', 'u_wang'], created_at: 1 },
@@ -17,8 +17,7 @@ describe('group memberships for subscribe checks', () => {
     ]);
   });
   afterAll(async () => {
-    await conn?.dropDatabase();
-    await conn?.close();
+    await db?.drop();
   });
 
   it('answers each of many employees asking at once with their own live groups', async () => {

@@ -1,19 +1,18 @@
-import type { Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialOf, setCredentials } from './credentials.js';
-import { connectDb, models, type Models } from './db.js';
+import type { Models } from './db.js';
+import { ownDatabase, type OwnDatabase } from '../test/database.js';
 
 /** Against the run's real FerretDB, in a database of its own. */
 describe('credentials', () => {
-  let conn: Connection;
+  let db: OwnDatabase;
   let m: Models;
   beforeAll(async () => {
-    conn = await connectDb(inject('services').mongoUrl.replace(/\/mchat$/, `/t_credentials_${Date.now()}`));
-    m = models(conn);
+    db = await ownDatabase('credentials');
+    m = db.m;
   });
   afterAll(async () => {
-    await conn?.dropDatabase();
-    await conn?.close();
+    await db?.drop();
   });
 
   it('keys new credentials by the employee id, and finds and updates ones an older version keyed by ObjectId', async () => {

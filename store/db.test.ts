@@ -1,18 +1,17 @@
-import type { Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDb, models, type Models } from './db.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Models } from './db.js';
+import { ownDatabase, type OwnDatabase } from '../test/database.js';
 
 /** Against the run's real database (FerretDB on PostgreSQL), in a database of its own. */
 describe('the models on the local database', () => {
-  let conn: Connection;
+  let db: OwnDatabase;
   let m: Models;
   beforeAll(async () => {
-    conn = await connectDb(inject('services').mongoUrl.replace(/\/mchat$/, `/t_db_${Date.now()}`));
-    m = models(conn);
+    db = await ownDatabase('db');
+    m = db.m;
   });
   afterAll(async () => {
-    await conn?.dropDatabase();
-    await conn?.close();
+    await db?.drop();
   });
 
   it('stores a group as large as the default limit allows, and finds it by member', async () => {

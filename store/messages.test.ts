@@ -1,18 +1,13 @@
 import { Redis } from 'ioredis';
-import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Message } from '../schemas/index.js';
-import { connectDb, models, type Models } from './db.js';
+import type { Models } from './db.js';
+import { ownDatabase, type OwnDatabase } from '../test/database.js';
 import { createLogger } from '../lib/logger.js';
 import { MessageStore, type NewMessage } from './messages.js';
 import { SeqCounters } from './seqs.js';
 
 const log = createLogger('test', 'silent');
-
-async function database(name: string): Promise<{ conn: Connection; m: Models }> {
-  const conn = await connectDb(inject('services').mongoUrl.replace(/\/mchat$/, `/t_${name}_${Date.now()}`));
-  return { conn, m: models(conn) };
-}
 
 const input = (from: string, clientMsgId: string, conversationId = 'd:u_a:u_b'): NewMessage => ({
   conversation_id: conversationId,
@@ -25,7 +20,7 @@ const input = (from: string, clientMsgId: string, conversationId = 'd:u_a:u_b'):
 
 /** Against the run's real FerretDB (on PostgreSQL) and Redis; two stores stand for two processes. */
 describe('MessageStore', () => {
-  let conn: Connection;
+  let db: OwnDatabase;
   let m: Models;
   let redis: Redis;
   const prefix = `messages-test-${Date.now()}:`;
@@ -36,13 +31,13 @@ describe('MessageStore', () => {
     return s;
   };
   beforeAll(async () => {
-    ({ conn, m } = await database('messages'));
+    db = await ownDatabase('messages');
+    m = db.m;
     redis = new Redis(inject('services').redisUrl, { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
     for (const s of stores) s.close();
-    await conn?.dropDatabase();
-    await conn?.close();
+    await db?.drop();
     await redis?.quit();
   });
   const stored = (conversationId: string) =>

@@ -1,21 +1,20 @@
-import type { Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDb, models, type Models } from './db.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Models } from './db.js';
+import { ownDatabase, type OwnDatabase } from '../test/database.js';
 import { ORG_CACHE_TTL_MS, orgCache } from './org-cache.js';
 
 /** Against the run's real FerretDB, in a database of its own. */
 describe('orgCache', () => {
-  let conn: Connection;
+  let db: OwnDatabase;
   let m: Models;
   beforeAll(async () => {
-    conn = await connectDb(inject('services').mongoUrl.replace(/\/mchat$/, `/t_orgcache_${Date.now()}`));
-    m = models(conn);
+    db = await ownDatabase('orgcache');
+    m = db.m;
     await m.Employee.create({ id: 'u_x', name: 'X' });
     await m.Group.create({ id: 'g_x', name: 'Group X', owner_id: 'u_x', members: ['u_x', 'u_y'] });
   });
   afterAll(async () => {
-    await conn?.dropDatabase();
-    await conn?.close();
+    await db?.drop();
   });
 
   it('keys employees and groups by their id', async () => {
