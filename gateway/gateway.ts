@@ -19,6 +19,7 @@ import { groupMemberships, mqttAuthenticator, type AuthOptions } from './auth.js
 import { embeddedTransport } from './broker/embedded.js';
 import { externalTransport } from './broker/external.js';
 import { PresenceTracker } from './broker/presence.js';
+import type { Memberships } from './broker/acl.js';
 import type { BrokerEvents, BrokerTransport } from './broker/transport.js';
 import type { GatewayContext } from './context.js';
 import { FileLinks } from './files.js';
@@ -59,11 +60,13 @@ async function listen(app: ReturnType<typeof httpApi>, config: Config): Promise<
   return { server, port: typeof address === 'object' && address ? address.port : config.HTTP_PORT };
 }
 
-function startTransport(config: Config, log: Logger, auth: AuthOptions, presence: PresenceTracker, events: BrokerEvents) {
+function startTransport(
+  config: Config, log: Logger, auth: AuthOptions, memberships: Memberships, presence: PresenceTracker, events: BrokerEvents,
+) {
   if (config.embeddedBroker) {
     return embeddedTransport({
       host: config.MQTT_HOST, port: config.MQTT_PORT, wsPort: config.MQTT_WS_PORT,
-      authenticate: mqttAuthenticator(auth), memberships: groupMemberships(auth.m), presence, events, log,
+      authenticate: mqttAuthenticator(auth), memberships, presence, events, log,
     });
   }
   return externalTransport({
@@ -138,6 +141,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const auth = { m, tokens, serviceSecret: config.MCHAT_SERVICE_SECRET };
   const files = new FileLinks(config.MCHAT_SERVICE_SECRET, config.MCHAT_LINK_TTL_SECONDS);
   const presence = new PresenceTracker(redis, config.REDIS_PREFIX, log);
+  // One for the broker's subscribe checks and the EMQX ACL hook: employees asking at once share a query.
+  const memberships = groupMemberships(m);
 
   // Both filled in below; requests only arrive once the broker is up.
   const live: { ctx?: GatewayContext; broker?: BrokerTransport } = {};
@@ -148,11 +153,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
 
   // Before the broker: EMQX authenticates the gateway's own MQTT login through this API.
   const http = await listen(httpApi({
-    context: () => live.ctx, auth, m, tokens, memberships: groupMemberships(m), serviceSecret: config.MCHAT_SERVICE_SECRET,
+    context: () => live.ctx, auth, m, tokens, memberships, serviceSecret: config.MCHAT_SERVICE_SECRET,
     presence, log, media: { store: objectStore(config), links: files, maxUploadBytes: config.MCHAT_MAX_UPLOAD_BYTES },
     probes: healthProbes(servers, () => live.broker),
   }), config);
-  const broker = (live.broker = await startTransport(config, log, auth, presence, events));
+  const broker = (live.broker = await startTransport(config, log, auth, memberships, presence, events));
   const agents = await startAgentDispatch(config, log, servers);
   const ctx = (live.ctx = buildContext(config, log, servers, broker, agents, files));
   // Retained state for whoever subscribes from now on; refreshed by every change.
