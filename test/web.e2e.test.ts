@@ -150,6 +150,12 @@ describe('web app in a browser', () => {
   test('u_li signs in, sees her name and a live connection', async () => {
     li = await signedIn('u_li', 'Li Lei');
     await li.getByText('Pick a conversation, or search for a colleague to start one.').waitFor();
+    // A search that finds nobody says so, and clearing the box takes the notice away.
+    const box = li.getByRole('searchbox', { name: 'Search colleagues' });
+    await box.fill('王五不存在');
+    await li.getByRole('status').getByText('No colleague matches “王五不存在”').waitFor();
+    await box.fill('');
+    await li.getByRole('status').filter({ hasText: 'No colleague matches' }).waitFor({ state: 'detached' });
   });
 
   test('the AI sales assistant answers an order look-up with a card and a completed workflow', async () => {
