@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { directConversationId, type Event, type Handoff, type Message } from '../schemas/index.js';
+import { directConversationId, type Event, type Handoff } from '../schemas/index.js';
 import type { HandoffInput } from '../schemas/workflow.js';
 import type { Common } from './common.js';
 import { NO_LOCKS, type ActivityDeps } from './deps.js';
+import { messagesBefore } from '../store/pages.js';
 
 /** Hand-offs to a human colleague. */
 export function handoffActivities(
@@ -36,7 +37,7 @@ export function handoffActivities(
       // Another's hand-off, or this one's again (a retry): the posts below are keyed, so they go once.
       if (handoff.workflow_id !== input.workflow_id) return handoff;
       const [agent, human, asker] = await Promise.all([employee(input.agent_id), employee(handoff.human_id), employee(handoff.asker_id)]);
-      const last = await m.Message.find({ conversation_id: input.conversation_id }, { _id: 0 }).sort({ seq: -1 }).limit(5).lean<Message[]>();
+      const last = await messagesBefore(m, input.conversation_id, undefined, 5);
       const lines = last.reverse().map((msg) => `- ${msg.from}: ${msg.recalled ? '(recalled)' : (msg.body.text ?? msg.body.card?.title ?? '(attachment)')}`);
       await postMessage({
         from: agent.id, conversation_id: directConversationId(agent.id, human.id), workflow_id: input.workflow_id, key: 'handoff-summary',

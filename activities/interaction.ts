@@ -5,6 +5,7 @@ import {
 } from '../schemas/index.js';
 import type { AgentInfo, CallOutcome, LoadedInteraction, LoadInput, Prompt } from '../schemas/workflow.js';
 import { credentialOf } from '../store/credentials.js';
+import { messagesBefore } from '../store/pages.js';
 import { signBody } from '../lib/signing.js';
 import type { Common } from './common.js';
 import { NO_GUARDS, type ActivityDeps } from './deps.js';
@@ -18,11 +19,7 @@ export function interactionActivities({ m, store, guards = NO_GUARDS }: Activity
   async function lastMessages(message: Message): Promise<Message[]> {
     const remembered = await store.recent?.before(message, CONTEXT_MESSAGES);
     if (remembered) return remembered;
-    const earlier = await m.Message.find({ conversation_id: message.conversation_id, seq: { $lt: message.seq } }, { _id: 0 })
-      .sort({ seq: -1 })
-      .limit(CONTEXT_MESSAGES)
-      .lean<Message[]>();
-    return earlier.reverse();
+    return (await messagesBefore(m, message.conversation_id, message.seq, CONTEXT_MESSAGES)).reverse();
   }
 
   /** A scheduled prompt dressed as the message it stands for; never stored, the same on every retry. */

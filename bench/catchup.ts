@@ -1,5 +1,9 @@
+import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { directConversationId, topics, type Message } from '../schemas/index.js';
+import type { StoredMessage } from '../store/db.js';
+import { blockOf } from '../store/pages.js';
+import { SeqCounters } from '../store/seqs.js';
 import { startRawBroker } from './broker.js';
 import { closePeers, connectPeer, employeeSpecs, messageEvent, now, until } from './clients.js';
 import type { BenchResult, Row } from './report.js';
@@ -20,22 +24,29 @@ const READER = 'cu_reader';
 
 /**
  * The messages written straight into the store, as the gateway would have written them: one
- * conversation, seq 1..n without gaps, and the conversation document listing both members.
+ * conversation, seq 1..n without gaps, the conversation document listing both members, and its
+ * seq counter at n.
  */
 async function fillStore(stack: BenchStack, n: number): Promise<string> {
   const conversation_id = directConversationId(SENDER, READER);
   const ts0 = Date.now() - n;
   for (let from = 0; from < n; from += 1000) {
-    const docs: Message[] = [];
+    const docs: StoredMessage[] = [];
     for (let seq = from + 1; seq <= Math.min(n, from + 1000); seq++) {
       docs.push({
-        msg_id: ulid(), conversation_id, seq, from: SENDER, ts: ts0 + seq, kind: 'text',
+        msg_id: ulid(), conversation_id, seq, block: blockOf(seq), from: SENDER, ts: ts0 + seq, kind: 'text',
         body: { text: `catch-up ${seq}`, mentions: [], attachments: [] }, client_msg_id: `cu-${seq}`,
       });
     }
     await stack.m.Message.insertMany(docs, { ordered: false });
   }
   await stack.m.Conversation.create({ conversation_id, members: [SENDER, READER].sort() });
+  const redis = new Redis(stack.redisUrl);
+  try {
+    await new SeqCounters(redis, stack.redisPrefix, () => Promise.resolve(n)).raise(conversation_id, n);
+  } finally {
+    await redis.quit();
+  }
   return conversation_id;
 }
 

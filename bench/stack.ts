@@ -26,6 +26,9 @@ export interface BenchStack {
   /** The processes whose CPU a phase is measured against. */
   pids(): Record<string, number>;
   m: Models;
+  /** The Redis the gateway keeps its seq counters in, under `redisPrefix`. */
+  redisUrl: string;
+  redisPrefix: string;
   /** A session token for `employeeId`, minted with the gateway's own JWT secret (no scrypt per login). */
   token(employeeId: string): Promise<string>;
   /**
@@ -51,6 +54,8 @@ export interface BenchStack {
  * process with the bench's settings: no rate limit worth the name, warn-level logs, and Temporal
  * pointed at a closed port (it connects lazily and the bench's messages never address an agent).
  */
+const REDIS_PREFIX = 'bench:';
+
 export async function startBenchStack(): Promise<BenchStack> {
   installServers({ mosquitto: false });
   const dir = mkdtempSync(join(tmpdir(), 'mchat-bench-'));
@@ -88,7 +93,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       MCHAT_DATA_DIR: join(dir, 'gateway'),
       MONGO_URL: mongoUrl,
       REDIS_URL: redis.url,
-      REDIS_PREFIX: 'bench:',
+      REDIS_PREFIX: REDIS_PREFIX,
       MCHAT_JWT_SECRET: jwtSecret,
       MCHAT_SERVICE_SECRET: randomBytes(32).toString('base64url'),
       MCHAT_RATE_LIMIT_PER_SECOND: '1000000',
@@ -140,6 +145,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       mqttMode: 'embedded (MQTT_URL unset: aedes in the gateway process)',
       ferretDbVersion: external ? 'not used (MONGO_URL given)' : `${ferretDbVersion()} (PostgreSQL ${postgresVersion()} backend)`,
       m,
+      redisUrl: redis.url,
+      redisPrefix: REDIS_PREFIX,
       token: async (employeeId) => (await tokens.issue({ sub: employeeId, role: 'member' })).token,
       async populate(ids, groups = []) {
         await Promise.all([

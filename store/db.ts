@@ -141,7 +141,10 @@ for (const schema of [EmployeeSchema, GroupSchema] as Schema[]) {
  */
 export const messageKey = (from: string, clientMsgId: string): string => `${from}/${clientMsgId}`;
 
-const MessageSchema = new Schema<Message>(
+/** A message as stored: `block` narrows a page's rows on the local FerretDB (see pages.ts). */
+export type StoredMessage = Message & { block: number };
+
+const MessageSchema = new Schema<StoredMessage>(
   {
     msg_id: { type: String, required: true, unique: true },
     conversation_id: { type: String, required: true },
@@ -153,6 +156,7 @@ const MessageSchema = new Schema<Message>(
     client_msg_id: { type: String, required: true },
     workflow_id: String,
     recalled: Boolean,
+    block: { type: Number, required: true },
   },
   strict,
 );
@@ -317,7 +321,7 @@ function build(conn: Connection) {
     Credential: conn.model<CredentialDoc>('Credential', CredentialSchema, 'credentials'),
     Department: conn.model<Department>('Department', DepartmentSchema, 'departments'),
     Group: conn.model<Group>('Group', GroupSchema, 'groups'),
-    Message: conn.model<Message>('Message', MessageSchema, 'messages'),
+    Message: conn.model<StoredMessage>('Message', MessageSchema, 'messages'),
     Conversation: conn.model<ConversationDoc>('Conversation', ConversationSchema, 'conversations'),
     Audit: conn.model<AuditEntry>('Audit', AuditSchema, 'audit'),
     ReadCursor: conn.model<ReadCursorDoc>('ReadCursor', ReadCursorSchema, 'read_cursors'),

@@ -7,6 +7,7 @@ import { insertAll, keyedCollection, type InsertOutcome, type KeyedCollection, t
 import { messageKey, type Models } from './db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { RecentMessages } from './recent.js';
+import { blockOf, MESSAGE_FIELDS } from './pages.js';
 import { SeqCounters, type Reservation } from './seqs.js';
 
 export interface NewMessage {
@@ -146,7 +147,7 @@ export class MessageStore {
       const reservation = { conversation_id: input.conversation_id, seq, from: input.from };
       const message = this.build(input, seq);
       // A failed insert leaves the reservation for the sweeper: whether the message landed is unknown.
-      const outcome = await this.inserts.add({ _id: key, ...message });
+      const outcome = await this.inserts.add({ _id: key, ...message, block: blockOf(seq) });
       if (outcome instanceof Error) throw outcome;
       if (outcome === undefined) {
         this.settle(reservation);
@@ -155,7 +156,7 @@ export class MessageStore {
         await this.recordConversation(input);
         return { message, created: true };
       }
-      const earlier = await this.m.Message.findOne({ _id: key }, { _id: 0 }).lean<Message>();
+      const earlier = await this.m.Message.findOne({ _id: key }, MESSAGE_FIELDS).lean<Message>();
       if (earlier) {
         await this.release(reservation);
         return { message: earlier, created: false };
@@ -200,6 +201,7 @@ export class MessageStore {
   private async fill(holes: readonly Reservation[]): Promise<number> {
     const outcomes = await insertAll(this.messages, holes.map((h) => ({
       _id: `hole/${h.conversation_id}/${h.seq}`,
+      block: blockOf(h.seq),
       ...this.build({
         conversation_id: h.conversation_id, members: [], from: h.from, kind: 'system',
         body: { mentions: [], attachments: [] }, client_msg_id: `hole-${h.seq}`,

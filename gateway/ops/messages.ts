@@ -4,6 +4,7 @@ import {
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
+import { MESSAGE_FIELDS, messagesAfter, messagesBefore } from '../../store/pages.js';
 import { ownAttachments, withLinks } from '../files.js';
 import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
 import { newestCounted, noteSent, unreadCounts } from './reading.js';
@@ -46,19 +47,20 @@ export async function deliver(ctx: GatewayContext, access: Access, msg: Message)
 
 export async function history(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.history'>) {
   await conversationAccess(ctx.m, caller, p.conversation_id, 'payload.conversation_id');
-  const seq: Record<string, number> = {};
-  if (p.before_seq !== undefined) seq.$lt = p.before_seq;
-  if (p.after_seq !== undefined) seq.$gt = p.after_seq;
-  const filter = Object.keys(seq).length ? { conversation_id: p.conversation_id, seq } : { conversation_id: p.conversation_id };
+  const counted = (await newestCounted(ctx, [p.conversation_id])).get(p.conversation_id);
   // Newest page before a cursor, oldest page after one; always answered in ascending order.
-  const descending = p.after_seq === undefined;
-  const rows = await ctx.m.Message.find(filter, { _id: 0 })
-    .sort({ seq: descending ? -1 : 1 })
-    .limit(p.limit + 1)
-    .lean<Message[]>();
+  const rows = p.after_seq === undefined
+    ? (await messagesBefore(ctx.m, p.conversation_id, p.before_seq, p.limit + 1, counted)).reverse()
+    : await messagesAfter(ctx.m, p.conversation_id, p.after_seq, p.limit + 1, upTo(counted, p.before_seq));
   const has_more = rows.length > p.limit;
-  const page = rows.slice(0, p.limit);
-  return { messages: (descending ? page.reverse() : page).map((msg) => withLinks(ctx, visible(msg))), has_more };
+  const page = p.after_seq === undefined ? rows.slice(-p.limit) : rows.slice(0, p.limit);
+  return { messages: page.map((msg) => withLinks(ctx, visible(msg))), has_more };
+}
+
+/** The newest seq a page may hold: the counter's, and before `before` when given. */
+function upTo(counted: number | undefined, before: number | undefined): number | undefined {
+  if (before === undefined) return counted;
+  return Math.min(before - 1, counted ?? before - 1);
 }
 
 /**
@@ -66,8 +68,8 @@ export async function history(ctx: GatewayContext, caller: Caller, p: OpPayload<
  * or while that seq is still being stored, the newest by sort.
  */
 async function lastMessage(ctx: GatewayContext, conversationId: string, counted: number | undefined): Promise<Message | null> {
-  const at = counted ? await ctx.m.Message.findOne({ conversation_id: conversationId, seq: counted }, { _id: 0 }).lean<Message>() : null;
-  return at ?? ctx.m.Message.findOne({ conversation_id: conversationId }, { _id: 0 }).sort({ seq: -1 }).lean<Message>();
+  const at = counted ? await ctx.m.Message.findOne({ conversation_id: conversationId, seq: counted }, MESSAGE_FIELDS).lean<Message>() : null;
+  return at ?? ctx.m.Message.findOne({ conversation_id: conversationId }, MESSAGE_FIELDS).sort({ seq: -1 }).lean<Message>();
 }
 
 export async function list(ctx: GatewayContext, caller: Caller) {

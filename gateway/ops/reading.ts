@@ -2,6 +2,7 @@ import { conversationTopics, parseConversationId, visible, type Event, type Mess
 import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../store/bulk.js';
 import { cursorKey, type Models } from '../../store/db.js';
 import { newestStored } from '../../store/messages.js';
+import { MESSAGE_FIELDS, messagesAfter } from '../../store/pages.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
@@ -86,14 +87,18 @@ export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
   const messages: Message[] = [];
   let has_more = false;
   for (const id of ids) {
-    if (!hasNew(counted, id, cursors.get(id) ?? 0)) continue;
+    const after = cursors.get(id) ?? 0;
+    if (!hasNew(counted, id, after)) continue;
     const room = p.limit - messages.length;
-    const page = await ctx.m.Message.find({ conversation_id: id, seq: { $gt: cursors.get(id) ?? 0 } }, { _id: 0 })
-      .sort({ seq: 1 })
-      .limit(room + 1)
-      .lean<Message[]>();
+    if (room === 0) {
+      has_more = true;
+      break;
+    }
+    // With the counter, a full page's last seq tells whether more follow; without, one more is read.
+    const newest = counted.get(id);
+    const page = await messagesAfter(ctx.m, id, after, newest === undefined ? room + 1 : room, newest);
     messages.push(...page.slice(0, room).map((msg) => withLinks(ctx, visible(msg))));
-    if (page.length > room) {
+    if (page.length > room || (page.length === room && newest !== undefined && page[room - 1]!.seq < newest)) {
       has_more = true;
       break;
     }
@@ -125,7 +130,7 @@ export async function readers(ctx: GatewayContext, caller: Caller, p: OpPayload<
 }
 
 export async function recall(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.recall'>) {
-  const msg = await ctx.m.Message.findOne({ msg_id: p.msg_id }, { _id: 0 }).lean<Message>();
+  const msg = await ctx.m.Message.findOne({ msg_id: p.msg_id }, MESSAGE_FIELDS).lean<Message>();
   // Someone else's message and no message look the same: ids of others' messages are not probed.
   if (!msg || msg.from !== caller.id) throw new OpError('E_NOT_FOUND', `no message "${p.msg_id}" of yours`, 'payload.msg_id');
   if (msg.recalled) throw new OpError('E_CONFLICT', 'already recalled', 'payload.msg_id');
