@@ -232,6 +232,24 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     await admin.ok('admin.relay.list', {});
   });
 
+  it('finds colleagues by any part of a Chinese name, by its pinyin or initials, and by Latin names as before', async () => {
+    for (const [id, name] of [['u_zhangwei', '张伟'], ['u_zengming', '曾小明'], ['u_wanglei', '王磊']] as const) {
+      await admin.ok('admin.employee.create', { id, name, department_id: 'dep_sales', password: 'long-enough-1' });
+    }
+    const ids = async (q: string, extra: Record<string, unknown> = {}) =>
+      (await li.ok<{ employees: { id: string }[] }>('employee.search', { q, ...extra })).employees.map((e) => e.id);
+    expect(await ids('伟')).toEqual(['u_zhangwei']);
+    expect(await ids('zhangwei')).toEqual(['u_zhangwei']);
+    expect(await ids('Zhang Wei')).toEqual(expect.arrayContaining(['u_zhangwei', 'u_zhang']));
+    expect(await ids('zw')).toEqual(['u_zhangwei']);
+    // 曾 as a surname is zeng, not ceng.
+    expect(await ids('zengx')).toEqual(['u_zengming']);
+    expect(await ids('xiaoming')).toEqual(['u_zengming']);
+    expect(await ids('wang')).toEqual(expect.arrayContaining(['u_wang', 'u_wanglei']));
+    expect(await ids('wanglei', { department: 'dep_finance' })).toEqual([]);
+    expect(await ids('qqq')).toEqual([]);
+  });
+
   it('announced everything as its topic carries it: events, notices and retained state (schemas/events.ts)', () => {
     expect(watcher.received.map((r) => r.topic)).toEqual(expect.arrayContaining(['mchat/org/tree', 'mchat/system/notify']));
     expect([admin, li, watcher].flatMap((c) => c.payloadProblems())).toEqual([]);

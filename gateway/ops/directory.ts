@@ -2,7 +2,8 @@ import { publicProfile, type Employee, type OpPayload } from '../../schemas/inde
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
-import { escapeRegex } from '../../lib/text.js';
+import { escapeRegex, isPinyinQuery, matchesPinyin, pinyinForms } from '../../lib/text.js';
+import { Lru } from '../../store/batching.js';
 import { loadOrgTree } from '../admin/org.js';
 
 const SEARCH_LIMIT = 50;
@@ -27,15 +28,42 @@ export async function get(ctx: GatewayContext, _caller: Caller, p: OpPayload<'em
 
 export async function search(ctx: GatewayContext, _caller: Caller, p: OpPayload<'employee.search'>) {
   const filter: Record<string, unknown> = { status: 'active' };
-  const q = p.q.trim();
-  if (q) {
-    const re = { $regex: escapeRegex(q), $options: 'i' };
-    filter.$or = [{ id: re }, { name: re }, { title: re }, { skills_badge: re }];
-  }
   if (p.department) filter.department_id = p.department;
   if (p.skill) filter.skills_badge = p.skill;
-  const rows = await ctx.m.Employee.find(filter, { _id: 0 }).sort({ name: 1 }).limit(SEARCH_LIMIT).lean<Employee[]>();
-  return { employees: rows.map(publicProfile) };
+  const q = p.q.trim();
+  if (!q) return { employees: (await findEmployees(ctx, filter)).map(publicProfile) };
+  const re = { $regex: escapeRegex(q), $options: 'i' };
+  const [matched, byPinyin] = await Promise.all([
+    findEmployees(ctx, { ...filter, $or: [{ id: re }, { name: re }, { title: re }, { skills_badge: re }] }),
+    isPinyinQuery(q) ? pinyinMatches(ctx, filter, q) : [],
+  ]);
+  const found = new Map([...matched, ...byPinyin].map((e) => [e.id, e]));
+  return { employees: [...found.values()].sort(byName).slice(0, SEARCH_LIMIT).map(publicProfile) };
+}
+
+function findEmployees(ctx: GatewayContext, filter: Record<string, unknown>): Promise<Employee[]> {
+  return ctx.m.Employee.find(filter, { _id: 0 }).sort({ name: 1 }).limit(SEARCH_LIMIT).lean<Employee[]>().exec();
+}
+
+const byName = (a: Employee, b: Employee) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** How many names with Han characters one pinyin search reads, at most: a directory's worth. */
+const PINYIN_SCAN_LIMIT = 20_000;
+const pinyinOf = new Lru<string, string[]>(PINYIN_SCAN_LIMIT);
+
+/**
+ * Employees whose Chinese name the query spells in pinyin ("zhangwei", "zw" for 张伟). Names are
+ * spelled when searched rather than stored spelled, so every name however written (import, admin,
+ * profile) is found without a second field to keep in step; a name search reads the directory
+ * anyway, as a regular expression is evaluated by scanning.
+ */
+async function pinyinMatches(ctx: GatewayContext, filter: Record<string, unknown>, q: string): Promise<Employee[]> {
+  const han = await ctx.m.Employee.find({ ...filter, name: { $regex: '\\p{Han}' } }, { _id: 0 }).limit(PINYIN_SCAN_LIMIT).lean<Employee[]>();
+  return han.filter((e) => {
+    let forms = pinyinOf.get(e.name);
+    if (!forms) pinyinOf.set(e.name, (forms = pinyinForms(e.name)));
+    return matchesPinyin(forms, q);
+  });
 }
 
 export async function tree(ctx: GatewayContext) {
