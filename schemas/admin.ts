@@ -25,9 +25,22 @@ const PersonFields = {
   skills_badge: z.array(z.string().min(1).max(64)).max(64).default([]),
 };
 
+/**
+ * An agent as the design writes its document: `employee_id` (or `id`), `is_ai_agent: true`, the
+ * person fields and `agent_profile` (capabilities as names or cards, `response_timeout` in seconds).
+ */
+export const AgentDocument = z.preprocess(
+  (raw) => {
+    if (typeof raw !== 'object' || raw === null || !('employee_id' in raw) || 'id' in raw) return raw;
+    const { employee_id, ...rest } = raw as Record<string, unknown>;
+    return { id: employee_id, ...rest };
+  },
+  z.object({ ...PersonFields, is_ai_agent: z.literal(true).optional(), agent_profile: AgentProfile }),
+);
+
 export const adminPayloads = {
   'admin.employee.create': z.object({ ...PersonFields, role: Role.default('member'), password: Password }),
-  'admin.agent.create': z.object({ ...PersonFields, agent_profile: AgentProfile }),
+  'admin.agent.create': AgentDocument,
   'admin.agent.update': z.object({ id: EmployeeId, agent_profile: AgentProfilePatch }),
   'admin.employee.disable': z.object({ id: EmployeeId, reason: z.string().max(512).optional() }),
   'admin.employee.move': z.object({ id: EmployeeId, department_id: DepartmentId.nullable() }),

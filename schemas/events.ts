@@ -51,8 +51,8 @@ export type ProfileState = z.infer<typeof ProfileState>;
 /** `mchat/org/tree`: the departments with their active members, as `org.tree` answers them. */
 export const OrgTreeState = OrgTree.extend({ v, ts: EpochMs });
 export type OrgTreeState = z.infer<typeof OrgTreeState>;
-/** `mchat/agent/capability/{skill}`: the active agents offering the skill. */
-export const CapabilityState = SkillAgents.extend({ v });
+/** `mchat/agent/capability/{skill}`: the skill's card and the active agents offering it; no card once nobody does. */
+export const CapabilityState = SkillAgents.extend({ v, card: SkillAgents.shape.card.optional() });
 export type CapabilityState = z.infer<typeof CapabilityState>;
 
 /**

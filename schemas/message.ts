@@ -78,6 +78,8 @@ export const Message = z.object({
   client_msg_id: Id,
   workflow_id: z.string().max(256).optional(),
   recalled: z.boolean().optional(),
+  /** Who wrote the message `body.quote_msg_id` quotes, as the gateway found it: a reply to an agent addresses it. */
+  quote_from: EmployeeId.optional(),
 }).refine((m) => m.recalled === true || hasContent(m.body), { message: NEEDS_CONTENT, path: ['body', 'text'] });
 export type Message = z.infer<typeof Message>;
 

@@ -107,7 +107,7 @@ describe('op results', () => {
     ['msg.readers', { conversation_id: 'g:g_sales', seq: 3, read_count: 2, readers: ['u_li', 'u_wang'] }],
     ['workflow.get', { workflow: { ...run, live: { status: 'running', step: 'calling a_sales', hops: [hop] } } }],
     ['workflow.get', { workflow: run }],
-    ['agent.capabilities', { capabilities: [{ skill: 'orders', agents: [] }] }],
+    ['agent.capabilities', { capabilities: [{ skill: 'orders', card: { id: 'orders', name: '订单查询', description: '', examples: [], trigger_keywords: [] }, agents: [] }] }],
     ['org.tree', { departments: [{ id: 'd1', name: 'Sales', parent_id: null, head_id: null, members: [], children: [] }], unassigned: [] }],
   ] as const)('%s: takes %j', (op, result) => expect(opResults[op].safeParse(result).success).toBe(true));
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EmployeeId, EpochMs, GroupId, Id } from './ids.js';
 import { ConversationId, Message, MessageBody, Recipient } from './message.js';
-import { Department, Group, PublicProfile } from './organisation.js';
+import { CapabilityCard, Department, Group, PublicProfile } from './organisation.js';
 import { ConversationSummary } from './conversation.js';
 import { Handoff, Task, TaskState, WorkflowRun } from './agents.js';
 
@@ -109,8 +109,8 @@ export const OrgTree = z.object({ departments: z.array(TreeDepartment), unassign
 
 export const GroupResult = z.object({ group: Group });
 
-/** The active agents offering one skill, with their public cards. */
-export const SkillAgents = z.object({ skill: Id, agents: z.array(PublicProfile) });
+/** One skill: its card (as the first agent offering it, by id, describes it) and the active agents offering it. */
+export const SkillAgents = z.object({ skill: Id, card: CapabilityCard, agents: z.array(PublicProfile) });
 export const CapabilityList = z.object({ capabilities: z.array(SkillAgents) });
 
 export const TaskList = z.object({ tasks: z.array(Task) });

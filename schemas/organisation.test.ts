@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AgentProfile, Department, Employee, EmployeeStatus, Group, publicProfile, Role } from './organisation.js';
+import { isTopicId } from './ids.js';
+import { AgentProfile, capabilityCards, capabilityId, Department, Employee, EmployeeStatus, Group, publicProfile, Role } from './organisation.js';
 
 const paths = (schema: z.ZodType, value: unknown) => {
   const r = schema.safeParse(value);
@@ -18,6 +19,25 @@ describe('AgentProfile', () => {
       ...profile, capabilities: [], trigger_keywords: [], response_timeout: 30_000, auto_join_groups: [],
     });
   });
+  it('reads response_timeout as the design writes it, in seconds, and older milliseconds as they were; keeps milliseconds', () => {
+    expect(AgentProfile.parse({ ...profile, response_timeout: 15 }).response_timeout).toBe(15_000);
+    expect(AgentProfile.parse({ ...profile, response_timeout: 600 }).response_timeout).toBe(600_000);
+    expect(AgentProfile.parse({ ...profile, response_timeout: 5_000 }).response_timeout).toBe(5_000);
+    // Parsing what was kept gives the same.
+    expect(AgentProfile.parse(AgentProfile.parse({ ...profile, response_timeout: 1 })).response_timeout).toBe(1_000);
+  });
+  it('makes a card of a capability given by name, with an id usable in topics, the same for the same name', () => {
+    const { capabilities } = AgentProfile.parse({
+      ...profile, capabilities: ['订单查询', 'Order status', 'invoice_lookup', { id: 'refunds', name: '退款', examples: ['退款 SO-1002'] }],
+    });
+    expect(capabilities.map((c) => c.name)).toEqual(['订单查询', 'Order status', 'invoice_lookup', '退款']);
+    expect(capabilities.slice(1).map((c) => c.id)).toEqual(['order_status', 'invoice_lookup', 'refunds']);
+    expect(capabilities[0]!.id).toMatch(/^cap_[0-9a-f]{8}$/);
+    expect(capabilityId('订单查询')).toBe(capabilities[0]!.id);
+    expect(capabilityId('订单查询')).not.toBe(capabilityId('产品推荐'));
+    expect(capabilities[3]).toEqual({ id: 'refunds', name: '退款', description: '', examples: ['退款 SO-1002'], trigger_keywords: [] });
+    for (const c of capabilities) expect(isTopicId(c.id)).toBe(true);
+  });
   it('accepts http endpoints too', () => {
     expect(AgentProfile.safeParse({ ...profile, webhook_endpoint: 'http://127.0.0.1:8090/agents/sales' }).success).toBe(true);
   });
@@ -28,10 +48,13 @@ describe('AgentProfile', () => {
     [{ webhook_endpoint: 'javascript:alert(1)' }, 'webhook_endpoint'],
     [{ webhook_endpoint: 'not a url' }, 'webhook_endpoint'],
     [{ webhook_endpoint: undefined }, 'webhook_endpoint'],
-    [{ capabilities: ['a/b'] }, 'capabilities.0'],
+    [{ capabilities: [{ id: 'a/b', name: 'A b' }] }, 'capabilities.0.id'],
+    [{ capabilities: ['订单查询', '订单查询'] }, 'capabilities'],
     [{ trigger_keywords: [''] }, 'trigger_keywords.0'],
     [{ trigger_keywords: ['k'.repeat(65)] }, 'trigger_keywords.0'],
-    [{ response_timeout: 99 }, 'response_timeout'],
+    [{ response_timeout: 0 }, 'response_timeout'],
+    [{ response_timeout: 0.5 }, 'response_timeout'],
+    [{ response_timeout: 601 }, 'response_timeout'],
     [{ response_timeout: 600_001 }, 'response_timeout'],
     [{ response_timeout: 1000.5 }, 'response_timeout'],
     [{ auto_join_groups: ['#'] }, 'auto_join_groups.0'],
@@ -79,11 +102,20 @@ describe('Employee', () => {
   });
 });
 
+describe('capabilityCards', () => {
+  it('reads ids stored before cards as cards of that name, and cards as they are', () => {
+    const card = { id: 'refunds', name: '退款', description: 'd', examples: [], trigger_keywords: ['退款'] };
+    expect(capabilityCards(['order_lookup', card])).toEqual([{ id: 'order_lookup', name: 'order_lookup', description: '', examples: [], trigger_keywords: [] }, card]);
+  });
+});
+
 describe('publicProfile', () => {
   it('strips webhook_endpoint, auto_join_groups and response_timeout from an agent', () => {
     const full = Employee.parse({ ...agent, agent_profile: { ...profile, capabilities: ['orders'], trigger_keywords: ['查订单'], auto_join_groups: ['g1'] } });
     const pub = publicProfile(full);
-    expect(pub.agent_profile).toEqual({ model_type: 'llm', capabilities: ['orders'], trigger_keywords: ['查订单'] });
+    expect(pub.agent_profile).toEqual({
+      model_type: 'llm', capabilities: [{ id: 'orders', name: 'orders', description: '', examples: [], trigger_keywords: [] }], trigger_keywords: ['查订单'],
+    });
     const json = JSON.stringify(pub);
     for (const secret of ['webhook_endpoint', 'auto_join_groups', 'response_timeout', 'agents.example']) expect(json).not.toContain(secret);
     const { agent_profile: _, ...rest } = pub;

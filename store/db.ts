@@ -39,7 +39,8 @@ const strict = { versionKey: false, strict: 'throw' } as const;
 const AgentProfileSchema = new Schema(
   {
     model_type: String,
-    capabilities: [String],
+    // Cards ({ id, name, … }); documents from before cards hold ids.
+    capabilities: [Schema.Types.Mixed],
     trigger_keywords: [String],
     webhook_endpoint: String,
     response_timeout: Number,
@@ -156,6 +157,7 @@ const MessageSchema = new Schema<StoredMessage>(
     client_msg_id: { type: String, required: true },
     workflow_id: String,
     recalled: Boolean,
+    quote_from: String,
     block: { type: Number, required: true },
   },
   strict,

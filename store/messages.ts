@@ -20,6 +20,8 @@ export interface NewMessage {
   /** Idempotency key, unique per sender: every writer has one, so a retry never stores twice. */
   client_msg_id: string;
   workflow_id?: string;
+  /** The author of the quoted message, when the body quotes one. */
+  quote_from?: string;
 }
 
 export interface Stored {
@@ -180,6 +182,7 @@ export class MessageStore {
       body: input.body,
       client_msg_id: input.client_msg_id,
       ...(input.workflow_id ? { workflow_id: input.workflow_id } : {}),
+      ...(input.quote_from ? { quote_from: input.quote_from } : {}),
     };
   }
 

@@ -363,7 +363,7 @@ describe('agents end to end', () => {
 
   it('lists agents by capability', async () => {
     const { capabilities } = await li.ok<{ capabilities: { skill: string; agents: { id: string }[] }[] }>('agent.capabilities', { skill: 'order_lookup' });
-    expect(capabilities).toEqual([{ skill: 'order_lookup', agents: [expect.objectContaining({ id: 'a_sales' })] }]);
+    expect(capabilities).toEqual([{ skill: 'order_lookup', card: expect.objectContaining({ name: '订单查询' }), agents: [expect.objectContaining({ id: 'a_sales' })] }]);
   });
 
   it('published every workflow, task and hand-off event as an Event (schemas/events.ts)', () => {

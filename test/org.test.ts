@@ -130,9 +130,46 @@ describe('organisation: admin ops, audit log, org tree and announcements', () =>
     // Only the given field changes: nothing else is reset to a default.
     expect(updated?.agent_profile).toMatchObject({
       trigger_keywords: ['发票', 'invoice'], webhook_endpoint: 'http://127.0.0.1:9/agents/finance',
-      capabilities: ['invoice_status'], response_timeout: 5000, auto_join_groups: ['g_sales'],
+      capabilities: [{ id: 'invoice_status', name: 'invoice_status' }], response_timeout: 5000, auto_join_groups: ['g_sales'],
     });
     expect((await audit('admin.agent.update', 'a_billing'))[0]).toMatchObject({ before: { trigger_keywords: ['发票'] }, after: { trigger_keywords: ['发票', 'invoice'] } });
+  });
+
+  it("accepts the design's agent document verbatim: capabilities by name become cards, listed and retained per skill", async () => {
+    // As the design writes it: employee_id, is_ai_agent, capabilities by name, response_timeout in seconds.
+    const document = JSON.parse(`{
+      "employee_id": "a_expense",
+      "name": "报销机器人",
+      "is_ai_agent": true,
+      "department_id": "dep_finance",
+      "manager_id": "u_zhang",
+      "skills_badge": ["报销"],
+      "agent_profile": {
+        "model_type": "gpt-4",
+        "capabilities": ["订单查询", "报销审核"],
+        "response_timeout": 15,
+        "webhook_endpoint": "http://127.0.0.1:9/agents/expense",
+        "auto_join_groups": ["g_finance"]
+      }
+    }`) as Record<string, unknown>;
+    const res = await admin.ok<{ employee: { id: string; agent_profile: { capabilities: { id: string; name: string }[] } } }>('admin.agent.create', document);
+    expect(res.employee.id).toBe('a_expense');
+    const cards = res.employee.agent_profile.capabilities;
+    expect(cards.map((c) => c.name)).toEqual(['订单查询', '报销审核']);
+    const stored = await stack.m.Employee.findOne({ id: 'a_expense' }, { _id: 0 }).lean();
+    expect(stored).toMatchObject({ is_ai_agent: true, department_id: 'dep_finance', manager_id: 'u_zhang', skills_badge: ['报销'] });
+    expect(stored?.agent_profile?.response_timeout).toBe(15_000);
+    expect((await stack.m.Group.findOne({ id: 'g_finance' }).lean())?.members).toContain('a_expense');
+
+    const listed = await li.ok<{ capabilities: { skill: string; card: { name: string }; agents: { id: string }[] }[] }>('agent.capabilities', { skill: cards[1]!.id });
+    expect(listed.capabilities).toEqual([expect.objectContaining({ skill: cards[1]!.id, card: expect.objectContaining({ name: '报销审核' }), agents: [expect.objectContaining({ id: 'a_expense' })] })]);
+    const retained = await watcher.waitFor((r) => r.topic === `mchat/agent/capability/${cards[0]!.id}`);
+    expect(retained.json).toMatchObject({ skill: cards[0]!.id, card: { name: '订单查询' }, agents: [{ id: 'a_expense' }] });
+
+    // Disabled, it offers nothing: the skill's retained state keeps no agent and no card.
+    await admin.ok('admin.employee.disable', { id: 'a_expense' });
+    const gone = await watcher.waitFor((r) => r.topic === `mchat/agent/capability/${cards[1]!.id}` && (r.json as { agents: unknown[] }).agents.length === 0);
+    expect(gone.json).not.toHaveProperty('card');
   });
 
   it('manages groups: create, add, remove, dissolve; members are told in their inbox', async () => {

@@ -30,10 +30,12 @@ function people(agentUrl: string) {
       is_ai_agent: true, skills_badge: ['orders', 'recommendation'],
       agent_profile: {
         model_type: 'rule-based-demo',
-        capabilities: ['order_lookup', 'product_recommendation'],
-        trigger_keywords: ['查订单', '推荐', 'order status'],
+        capabilities: [
+          { id: 'order_lookup', name: '订单查询', description: '按订单号查状态、金额和物流', examples: ['查订单 SO-1001'], trigger_keywords: ['查订单', 'order status'] },
+          { id: 'product_recommendation', name: '产品推荐', description: '按需求推荐合适的产品', examples: ['推荐 适合小团队的方案'], trigger_keywords: ['推荐'] },
+        ],
         webhook_endpoint: webhook('a_sales'),
-        response_timeout: 10_000,
+        response_timeout: 10,
         auto_join_groups: ['g_sales'],
       },
     },
@@ -42,10 +44,12 @@ function people(agentUrl: string) {
       is_ai_agent: true, skills_badge: ['refunds', 'invoicing'],
       agent_profile: {
         model_type: 'rule-based-demo',
-        capabilities: ['refund_approval', 'invoice_lookup'],
-        trigger_keywords: ['退款', 'refund', '发票', 'invoice'],
+        capabilities: [
+          { id: 'refund_approval', name: '退款审批', description: '退款申请；¥1000 以上交主管审批', examples: ['退款 SO-1002'], trigger_keywords: ['退款', 'refund'] },
+          { id: 'invoice_lookup', name: '发票查询', description: '查订单的发票', examples: ['发票 SO-1001'], trigger_keywords: ['发票', 'invoice'] },
+        ],
         webhook_endpoint: webhook('a_finance'),
-        response_timeout: 10_000,
+        response_timeout: 10,
         auto_join_groups: ['g_finance'],
       },
     },
@@ -55,10 +59,11 @@ function people(agentUrl: string) {
       is_ai_agent: true, skills_badge: ['research'],
       agent_profile: {
         model_type: 'rule-based-demo',
-        capabilities: ['market_research'],
-        trigger_keywords: ['调研', 'research'],
+        capabilities: [
+          { id: 'market_research', name: '市场调研', description: '调研一个主题，稍后给出报告', examples: ['调研 ai'], trigger_keywords: ['调研', 'research'] },
+        ],
         webhook_endpoint: webhook('a_research'),
-        response_timeout: 10_000,
+        response_timeout: 10,
         auto_join_groups: [],
       },
     },

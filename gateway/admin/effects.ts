@@ -1,4 +1,4 @@
-import { publicProfile, topics, type Employee } from '../../schemas/index.js';
+import { offeredSkills, publicProfile, topics, type Employee } from '../../schemas/index.js';
 import type { Models } from '../../store/db.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../store/publisher.js';
@@ -36,14 +36,15 @@ export class OrgAnnouncer {
     await this.publisher.publish(topics.systemNotify(), { v: 1, type: 'notify', kind, text, data: publicProfile(employee) }, { qos: 1 });
   }
 
-  /** Retained per skill: every active agent offering it, with its public card. */
+  /** Retained per skill: its card and every active agent offering it; no card once nobody does. */
   async capabilities(skills: readonly string[]): Promise<void> {
-    for (const skill of new Set(skills)) {
-      const agents = await this.m.Employee.find(
-        { is_ai_agent: true, status: 'active', 'agent_profile.capabilities': skill },
-        { _id: 0 },
-      ).lean<Employee[]>();
-      await this.publisher.publish(topics.capability(skill), { v: 1, skill, agents: agents.map(publicProfile) }, { qos: 1, retain: true });
+    const wanted = new Set(skills);
+    if (wanted.size === 0) return;
+    const agents = await this.m.Employee.find({ is_ai_agent: true, status: 'active' }, { _id: 0 }).lean<Employee[]>();
+    const offered = new Map(offeredSkills(agents).map((s) => [s.skill, s]));
+    for (const skill of wanted) {
+      const state = offered.get(skill) ?? { skill, agents: [] };
+      await this.publisher.publish(topics.capability(skill), { v: 1, ...state }, { qos: 1, retain: true });
     }
   }
 

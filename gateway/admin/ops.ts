@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import {
-  AgentProfile, publicProfile, type AdminOpName, type AdminPayload, type Department, type Employee, type Group,
+  AgentProfile, capabilityCards, publicProfile, type AdminOpName, type AdminPayload, type CapabilityCard, type Department, type Employee,
+  type Group,
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
 import type { Models } from '../../store/db.js';
@@ -92,7 +93,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     if (groups.length) await ctx.m.Group.updateMany({ id: { $in: groups.map((g) => g.id) } }, { $addToSet: { members: p.id } });
     await ctx.announce.settle([
       ctx.announce.joined(doc), ctx.announce.profile(doc), ctx.announce.orgTree(),
-      ctx.announce.capabilities(p.agent_profile.capabilities),
+      ctx.announce.capabilities(skillIds(p.agent_profile.capabilities)),
       ...groups.map((g) => ctx.announce.groupMembership(g, { added: [p.id] })),
     ]);
     // The secret is shown once, here; it signs the agent's webhook calls.
@@ -108,7 +109,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     const after = { ...before, agent_profile };
     await ctx.announce.settle([
       ctx.announce.profile(after),
-      ctx.announce.capabilities([...before.agent_profile.capabilities, ...agent_profile.capabilities]),
+      ctx.announce.capabilities(skillIds([...before.agent_profile.capabilities, ...agent_profile.capabilities])),
     ]);
     return { result: { employee: profile(after) }, target: p.id, before: before.agent_profile, after: agent_profile };
   },
@@ -121,7 +122,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     ctx.announce.disconnect(p.id);
     await ctx.announce.settle([
       ctx.announce.profile(after), ctx.announce.orgTree(),
-      ...(before.agent_profile ? [ctx.announce.capabilities(before.agent_profile.capabilities)] : []),
+      ...(before.agent_profile ? [ctx.announce.capabilities(skillIds(before.agent_profile.capabilities))] : []),
     ]);
     return { result: { employee: profile(after) }, target: p.id, before: { status: before.status }, after: { status: 'disabled', reason: p.reason } };
   },
@@ -233,3 +234,5 @@ export const adminHandlers = Object.fromEntries(
   ]),
 ) as typeof handlers;
 
+/** The ids of an agent's capabilities, stored as cards or (before cards) as ids. */
+const skillIds = (stored: readonly (CapabilityCard | string)[]): string[] => capabilityCards(stored).map((c) => c.id);

@@ -27,8 +27,8 @@ export class AgentDirectory {
   async refresh(): Promise<void> {
     const agents = await this.m.Employee.find(
       { is_ai_agent: true, status: 'active' },
-      { _id: 0, id: 1, 'agent_profile.trigger_keywords': 1, 'agent_profile.capabilities': 1 },
-    ).lean<Pick<Employee, 'id' | 'agent_profile'>[]>();
+      { _id: 0, id: 1, name: 1, 'agent_profile.trigger_keywords': 1, 'agent_profile.capabilities': 1 },
+    ).lean<Pick<Employee, 'id' | 'name' | 'agent_profile'>[]>();
     this.snapshot = agentSnapshot(agents);
   }
 

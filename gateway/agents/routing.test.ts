@@ -87,6 +87,37 @@ describe('routing in a group', () => {
   });
 });
 
+describe('routing by display name and capability cards', () => {
+  const finance = Employee.parse({
+    id: 'a_finance', name: '报销机器人', department_id: null, manager_id: null, is_ai_agent: true,
+    agent_profile: {
+      model_type: 'llm', webhook_endpoint: hook,
+      capabilities: [{ id: 'refund_approval', name: '退款审批', trigger_keywords: ['refund'] }, '发票查询'],
+    },
+  });
+  const bot = Employee.parse({ id: 'a_bot', name: 'Bot', department_id: null, manager_id: null, is_ai_agent: true, agent_profile: { model_type: 'llm', webhook_endpoint: hook } });
+  const cards = agentSnapshot([finance, bot]);
+  const to = (text: string) => routeMessage(group(text), cards)?.agents.sort();
+  it('an @ of the display name addresses the agent as its id does, with or without a space after it', () => {
+    expect(to('@报销机器人 这张发票能报吗')).toEqual(['a_finance']);
+    expect(to('@报销机器人帮我看看')).toEqual(['a_finance']);
+    expect(to('@a_finance hi')).toEqual(['a_finance']);
+    expect(to('@bot, hello')).toEqual(['a_bot']);
+    expect(to('@botany is a science')).toBeUndefined();
+  });
+  it("a reply quoting an agent's answer goes to that agent; quoting a person's addresses nobody", () => {
+    const reply = (quote_from: string) => routeMessage(Message.parse({ ...group('thanks, and the other one?'), quote_from }), cards)?.agents;
+    expect(reply('a_finance')).toEqual(['a_finance']);
+    expect(reply('u_wang')).toBeUndefined();
+  });
+  it("a capability's name or its own keywords in the text address its agent", () => {
+    expect(to('我想申请退款审批')).toEqual(['a_finance']);
+    expect(to('a refund please')).toEqual(['a_finance']);
+    expect(to('帮我发票查询')).toEqual(['a_finance']);
+    expect(to('没有关键词')).toBeUndefined();
+  });
+});
+
 describe('hand-off commands', () => {
   it('are recognised at the start of the text only', () => {
     expect(isHandoffCommand('转人工')).toBe(true);

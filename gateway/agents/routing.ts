@@ -1,20 +1,23 @@
-import { HANDOFF_COMMANDS, parseConversationId, RELAY_MENTION, type Employee, type Message } from '../../schemas/index.js';
+import { capabilityCards, HANDOFF_COMMANDS, parseConversationId, RELAY_MENTION, type Employee, type Message } from '../../schemas/index.js';
 
 /** What routing needs to know of one active agent, lower-cased once when the snapshot is taken. */
 export interface RoutableAgent {
   id: string;
-  /** Trigger keywords and capabilities: either in a group message addresses the agent. */
+  /** `@` and this: the display name, so `@报销机器人` addresses it as `@a_finance` does. */
+  mention: string;
+  /** Trigger keywords, and each capability's id, name and keywords: any in a group message addresses the agent. */
   triggers: string[];
 }
 
 /** The active agents at one moment, by lower-cased id. */
 export type AgentSnapshot = ReadonlyMap<string, RoutableAgent>;
 
-export function agentSnapshot(agents: readonly Pick<Employee, 'id' | 'agent_profile'>[]): AgentSnapshot {
-  return new Map(agents.map((a) => [a.id.toLowerCase(), {
-    id: a.id,
-    triggers: [...(a.agent_profile?.trigger_keywords ?? []), ...(a.agent_profile?.capabilities ?? [])].map((t) => t.toLowerCase()),
-  }]));
+export function agentSnapshot(agents: readonly Pick<Employee, 'id' | 'name' | 'agent_profile'>[]): AgentSnapshot {
+  return new Map(agents.map((a) => {
+    const cards = capabilityCards(a.agent_profile?.capabilities ?? []);
+    const triggers = [...(a.agent_profile?.trigger_keywords ?? []), ...cards.flatMap((c) => [c.id, c.name, ...c.trigger_keywords])];
+    return [a.id.toLowerCase(), { id: a.id, mention: `@${a.name}`.toLowerCase(), triggers: [...new Set(triggers.map((t) => t.toLowerCase()))] }];
+  }));
 }
 
 /** What a message asks of agents. In a group, `agents` still has to be checked against its members. */
@@ -36,8 +39,9 @@ export function isHandoffCommand(text: string): boolean {
 
 /**
  * Which agents a stored message addresses, decided from memory alone (this runs for every
- * message): in a direct chat the agent on the other side; in a group the agents it @-mentions or
- * whose trigger keywords or capabilities it contains, or a named relay. Agents' own messages and
+ * message): in a direct chat the agent on the other side; in a group the agents it @-mentions (by
+ * id or display name), whose answer it quotes, or whose trigger keywords or capabilities it
+ * contains, or a named relay. Agents' own messages and
  * system notices never address agents, so agents cannot set each other off; relays between agents
  * happen only inside workflows, which count their hops.
  */
@@ -53,6 +57,9 @@ export function routeMessage(msg: Message, agents: AgentSnapshot): Route | undef
   }
   const addressed = new Set<string>();
   let relay_id: string | undefined;
+  // A reply quoting an agent's answer goes on with that agent, without a new mention.
+  const quoted = msg.quote_from ? agents.get(msg.quote_from.toLowerCase()) : undefined;
+  if (quoted) addressed.add(quoted.id);
   for (const id of msg.body.mentions) {
     const a = agents.get(id.toLowerCase());
     if (a) addressed.add(a.id);
@@ -64,9 +71,20 @@ export function routeMessage(msg: Message, agents: AgentSnapshot): Route | undef
     if (a) addressed.add(a.id);
   }
   const lower = text.toLowerCase();
-  for (const a of agents.values()) if (a.triggers.some((t) => lower.includes(t))) addressed.add(a.id);
+  for (const a of agents.values()) if (mentionsName(lower, a.mention) || a.triggers.some((t) => lower.includes(t))) addressed.add(a.id);
   if (relay_id) return { agents: [], handoff: false, relay_id };
   return addressed.size ? { agents: [...addressed], handoff } : undefined;
+}
+
+/**
+ * `@name` in the text, as a whole name: one ending in a Latin letter or digit must not run on into
+ * more of an id (`@a_sales` is not in `@a_sales_eu`); a Chinese name needs no space after it.
+ */
+function mentionsName(lower: string, mention: string): boolean {
+  for (let at = lower.indexOf(mention); at >= 0; at = lower.indexOf(mention, at + 1)) {
+    if (!/[a-z0-9_.:-]$/.test(mention) || !/^[a-z0-9_.:-]/.test(lower.slice(at + mention.length))) return true;
+  }
+  return false;
 }
 
 /** Derived from the message, so a redelivered message can never start the same interaction twice. */

@@ -1,26 +1,18 @@
 import { ulid } from 'ulid';
 import {
-  conversationTopics, parseConversationId, publicProfile, topics, type AuditEntry, type Employee, type Event, type Handoff, type OpPayload,
-  type PublicProfile, type Task, type WorkflowRun,
+  conversationTopics, offeredSkills, parseConversationId, topics, type AuditEntry, type Employee, type Event, type Handoff, type OpPayload,
+  type Task, type WorkflowRun,
 } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { conversationAccess } from './conversations.js';
 
-/** Agents offering each skill (or the one asked for), from the directory itself. */
+/** Each skill active agents offer (or the one asked for), with its card and its agents. */
 export async function capabilities(ctx: GatewayContext, _caller: Caller, p: OpPayload<'agent.capabilities'>) {
-  const agents = await ctx.m.Employee.find(
-    { is_ai_agent: true, status: 'active', ...(p.skill ? { 'agent_profile.capabilities': p.skill } : {}) },
-    { _id: 0 },
-  ).sort({ id: 1 }).lean<Employee[]>();
-  const bySkill = new Map<string, PublicProfile[]>();
-  for (const a of agents) {
-    for (const skill of a.agent_profile?.capabilities ?? []) {
-      if (!p.skill || skill === p.skill) bySkill.set(skill, [...(bySkill.get(skill) ?? []), publicProfile(a)]);
-    }
-  }
-  return { capabilities: [...bySkill].sort(([a], [b]) => a.localeCompare(b)).map(([skill, list]) => ({ skill, agents: list })) };
+  // All active agents: few, and a skill's id may be derived from its name (capabilityId).
+  const agents = await ctx.m.Employee.find({ is_ai_agent: true, status: 'active' }, { _id: 0 }).lean<Employee[]>();
+  return { capabilities: offeredSkills(agents).filter((s) => !p.skill || s.skill === p.skill) };
 }
 
 export async function listTasks(ctx: GatewayContext, caller: Caller, p: OpPayload<'task.list'>) {

@@ -13,9 +13,11 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
   const access = 'direct' in p.to
     ? await directAccess(ctx.m, caller, p.to.direct, 'payload.to.direct')
     : await groupAccess(ctx.m, caller, p.to.group, 'payload.to.group');
+  let quote_from: string | undefined;
   if (p.body.quote_msg_id) {
-    const quoted = await ctx.m.Message.exists({ msg_id: p.body.quote_msg_id, conversation_id: access.conversation_id });
+    const quoted = await ctx.m.Message.findOne({ msg_id: p.body.quote_msg_id, conversation_id: access.conversation_id }, { _id: 0, from: 1 }).lean();
     if (!quoted) throw new OpError('E_NOT_FOUND', 'quoted message is not in this conversation', 'payload.body.quote_msg_id');
+    quote_from = quoted.from;
   }
   // Only the sender's own uploads, stored as { name, size, type, sha256, object_id }: never a link.
   const attachments = await ownAttachments(ctx.m, caller.id, p.body.attachments);
@@ -26,6 +28,7 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
     kind: p.body.card ? 'card' : attachments.length > 0 ? 'file' : 'text',
     body: { ...p.body, attachments },
     client_msg_id: p.client_msg_id,
+    ...(quote_from ? { quote_from } : {}),
   });
   if (created) noteSent(ctx, message.conversation_id, caller.id, message.seq);
   // A retry may follow a first attempt that stored the message and died before delivering it, so
