@@ -96,14 +96,14 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-const ImportKind = z.enum(['department', 'employee', 'group']);
+const ImportKind = z.enum(['department', 'employee', 'group', 'agent']);
 
 /** What an import would do (dry run) or did. Nothing is written unless `errors` is empty. */
 export const ImportReport = z.object({
   ok: z.boolean(),
   dry_run: z.boolean(),
   imported: z.boolean(),
-  create: z.object({ departments: z.array(DepartmentId), employees: z.array(EmployeeId), groups: z.array(GroupId) }),
+  create: z.object({ departments: z.array(DepartmentId), employees: z.array(EmployeeId), groups: z.array(GroupId), agents: z.array(EmployeeId) }),
   skip: z.array(z.object({ kind: ImportKind, id: z.string(), reason: z.string() })),
   errors: z.array(z.object({
     kind: z.enum([...ImportKind.options, 'file']),
@@ -115,6 +115,8 @@ export const ImportReport = z.object({
   })),
   /** One-time passwords of the people imported: in the op's result only, never in the audit log. */
   passwords: z.record(z.string(), z.string()).optional(),
+  /** The API secrets of the agents imported, shown this once: in the op's result only, never in the audit log. */
+  secrets: z.record(z.string(), z.string()).optional(),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 export type ImportError = ImportReport['errors'][number];

@@ -66,7 +66,42 @@ const ORG = {
   groups: [{ id: 'eng-all', name: 'Engineering', owner_id: 'lead', members: ['dev'] }],
 };
 
+/** An agent as the design writes its document. */
+const EXPENSE = {
+  employee_id: 'a_expense', name: '报销机器人', is_ai_agent: true, department_id: 'eng', manager_id: 'lead', skills_badge: ['报销'],
+  agent_profile: {
+    model_type: 'gpt-4', capabilities: ['报销审核'], response_timeout: 15,
+    webhook_endpoint: 'http://127.0.0.1:9/agents/expense', auto_join_groups: ['eng-all'],
+  },
+};
+
 describe('importOrganisation (JSON)', () => {
+  it("imports agents as the design writes them, after what they refer to, each with a one-time API secret", async () => {
+    const file = { ...ORG, agents: [EXPENSE] };
+    const dry = await run('json', file);
+    expect(dry.report).toMatchObject({ ok: true, imported: false, create: { agents: ['a_expense'] } });
+    expect(await m.Employee.countDocuments({ id: 'a_expense' })).toBe(0);
+
+    const { report, after } = await run('json', file, false);
+    expect(report).toMatchObject({ ok: true, imported: true, errors: [] });
+    const secret = report.secrets?.a_expense;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect((await m.Credential.findOne({ employee_id: 'a_expense' }).lean())?.api_secret).toBe(secret);
+    expect(JSON.stringify(after)).not.toContain(secret);
+    const agent = await m.Employee.findOne({ id: 'a_expense' }, { _id: 0 }).lean();
+    expect(agent).toMatchObject({ is_ai_agent: true, status: 'active', department_id: 'eng', manager_id: 'lead', agent_profile: { response_timeout: 15_000 } });
+    expect(agent?.agent_profile?.capabilities).toEqual([expect.objectContaining({ name: '报销审核' })]);
+    expect((await m.Group.findOne({ id: 'eng-all' }).lean())?.members).toEqual(['lead', 'dev', 'a_expense']);
+    expect(published.some((p) => p.topic === topics.capability(agent!.agent_profile!.capabilities[0]!.id))).toBe(true);
+
+    // The same file again: the agent is there, so it is skipped, and no new secret is made.
+    const again = await run('json', file, false);
+    expect(again.report.errors).toEqual([]);
+    expect(again.report.skip).toContainEqual({ kind: 'agent', id: 'a_expense', reason: expect.any(String) });
+    expect(again.report.secrets).toEqual({});
+  });
+
+
   it('imports more people than one credential command holds, over credentials an interrupted import left', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `p${String(i).padStart(2, '0')}`);
     await m.Credential.insertMany(ids.slice(0, 40).map((employee_id) => ({ employee_id, password_hash: 'left-behind' })));
@@ -114,7 +149,7 @@ describe('importOrganisation (JSON)', () => {
     }
     expect(after).toEqual({
       dry_run: false, ok: true, imported: true, errors: 0,
-      counts: { departments: 2, employees: 3, groups: 1 }, ids: report.create,
+      counts: { departments: 2, employees: 3, groups: 1, agents: 0 }, ids: report.create,
     });
 
     const tree = published.filter((p) => p.topic === topics.orgTree());
@@ -247,8 +282,14 @@ describe('importOrganisation checks', () => {
       { kind: 'group', row: 1, id: 'g', field: 'owner_id' }],
     ['a group over 5,000 members', async () => undefined, { groups: [group('g', 'o', Array.from({ length: 5_000 }, (_, i) => `m${i}`))] },
       { kind: 'group', row: 1, id: 'g', field: 'members', message: expect.stringContaining('5001') }],
-    ['agents in the file', async () => undefined, { agents: [{ id: 'bot' }] },
-      { kind: 'file', row: 0, field: 'agents' }],
+    ['an unknown section', async () => undefined, { robots: [{ id: 'bot' }] },
+      { kind: 'file', row: 0, field: 'robots' }],
+    ['an agent without a profile', async () => undefined, { agents: [{ employee_id: 'bot', name: 'Bot' }] },
+      { kind: 'agent', row: 1, id: 'bot', field: 'agent_profile' }],
+    ['an agent joining an unknown group', async () => undefined, { agents: [{ ...EXPENSE, department_id: null, manager_id: null, agent_profile: { ...EXPENSE.agent_profile, auto_join_groups: ['nowhere'] } }] },
+      { kind: 'agent', row: 1, id: 'a_expense', field: 'agent_profile.auto_join_groups' }],
+    ['an agent whose id a person in the file has', async () => undefined, { employees: [{ id: 'a_expense', name: 'P' }], agents: [EXPENSE] },
+      { kind: 'agent', row: 1, id: 'a_expense', field: 'id' }],
   ];
 
   it.each(cases)('reports %s', async (_, seed, file, expected) => {

@@ -53,7 +53,7 @@ function reachable(url: URL, timeoutMs = 3_000): Promise<boolean> {
   });
 }
 
-async function checkWebhook(ctx: AdminContext, endpoint: string): Promise<void> {
+export async function checkWebhook(ctx: AdminContext, endpoint: string): Promise<void> {
   if (!ctx.production) return;
   const url = new URL(endpoint);
   const field = 'payload.agent_profile.webhook_endpoint';

@@ -26,7 +26,7 @@ const OUTSIDE_OPS: { [O in OutsideOp]: (c: AdminContext, p: AdminPayload<O>, act
 };
 
 /** Ops after which the gateway's routing snapshot of active agents is stale. */
-const AGENT_CHANGES = new Set<string>(['admin.agent.create', 'admin.agent.update', 'admin.employee.disable']);
+const AGENT_CHANGES = new Set<string>(['admin.agent.create', 'admin.agent.update', 'admin.employee.disable', 'admin.import']);
 
 function auditFilter(p: AdminPayload<'admin.audit.export'> | AdminPayload<'admin.audit.query'>): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
