@@ -75,6 +75,19 @@ describe('PresenceTracker', () => {
     expect((await t.current('u_e'))?.presence.state).toBe('offline');
   });
 
+  it('restore records again a device its gateway holds that the tracker lost, and renews the rest', async () => {
+    const t = tracker();
+    await t.connected('u_g:web', Date.now());
+    // Swept while its gateway could not reach Redis: the device is gone, its owner offline.
+    await sleep(TTL_MS * 1.5);
+    expect((await t.sweep()).map((c) => c.presence.state)).toEqual(['offline']);
+    const restored = await t.restore(['u_g:web', 'not-an-employee']);
+    expect(restored.map((c) => [c.employeeId, c.presence.state])).toEqual([['u_g', 'online']]);
+    expect(await t.restore(['u_g:web'])).toEqual([]);
+    expect(await t.sweep()).toEqual([]);
+    expect((await t.current('u_g'))?.presence.state).toBe('online');
+  });
+
   it('reset forgets every device and status', async () => {
     const t = tracker();
     await t.connected('u_f:web', Date.now());

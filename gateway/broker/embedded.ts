@@ -168,7 +168,7 @@ export async function embeddedTransport(opts: EmbeddedTransportOptions): Promise
   // Nobody is connected to a broker that just started, whatever Redis remembers.
   await presence.reset();
   let connectedHere: () => string[] = () => [];
-  const status = new StatusAnnouncer({ tracker: presence, log: opts.log, renewMs: opts.presenceRenewMs, connectedHere: () => connectedHere() });
+  const status = new StatusAnnouncer({ tracker: presence, log: opts.log, renewMs: opts.presenceRenewMs, renewing: () => ({ held: connectedHere() }) });
   const broker = await startEmbeddedBroker({
     ...opts,
     onConnected: (clientId) => status.connected(clientId),

@@ -49,10 +49,10 @@ export async function externalTransport(opts: ExternalTransportOptions): Promise
   const status = new StatusAnnouncer({
     tracker: opts.presence, log, renewMs: opts.presenceRenewMs,
     topic: opts.statusRewritten ? topics.gatewayStatus : topics.status,
-    connectedHere: () => {
+    renewing: () => {
       const ids = [...heard];
       heard.clear();
-      return ids;
+      return { heard: ids };
     },
   });
   status.attach(publisher);

@@ -81,6 +81,26 @@ redis.call('ZADD', p .. ':exp', 'GT', expires, cid)
 return settle(p, emp, now)
 `;
 
+// ARGV: prefix, expires, now, client ids… Devices the gateway holds live on; one the tracker lost
+// (swept while Redis was out of reach, or Redis lost its data) is recorded again, online.
+const RESTORE = `${SETTLE}
+local p, expires, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {}
+for i = 4, #ARGV do
+  local cid = ARGV[i]
+  local emp = string.match(cid, '^([^:]+):')
+  if emp then
+    local added = redis.call('HSETNX', p .. ':dev:' .. emp, cid, cjson.encode({ state = 'online', since = now }))
+    redis.call('ZADD', p .. ':exp', expires, cid)
+    if added == 1 then
+      local doc = settle(p, emp, now)
+      if doc then table.insert(out, emp); table.insert(out, doc) end
+    end
+  end
+end
+return out
+`;
+
 // ARGV: prefix, now, limit. The employees of devices whose expiry passed (their gateway is gone).
 const SWEEP = `${SETTLE}
 local p, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -130,19 +150,26 @@ export class PresenceTracker {
     return this.run(SET_STATE, clientId, update.state, Date.now() + this.timing.deviceTtlMs);
   }
 
-  /** The devices still connected to this gateway: they live another `deviceTtlMs`. */
+  /** Devices heard from: known ones live another `deviceTtlMs`. */
   async renew(clientIds: readonly string[]): Promise<void> {
     if (clientIds.length === 0) return;
     const expires = Date.now() + this.timing.deviceTtlMs;
     await this.redis.zadd(`${this.p}:exp`, 'XX', ...clientIds.flatMap((id) => [expires, id]));
   }
 
+  /**
+   * The devices this gateway holds, which it knows to be connected: they live another
+   * `deviceTtlMs`, and any the tracker lost is recorded again; the changes that makes.
+   */
+  async restore(clientIds: readonly string[]): Promise<PresenceChange[]> {
+    if (clientIds.length === 0) return [];
+    const now = Date.now();
+    return pairs((await this.redis.eval(RESTORE, 0, this.p, now + this.timing.deviceTtlMs, now, ...clientIds)) as string[]);
+  }
+
   /** Devices whose gateway stopped renewing them, gone; the changes that makes. */
   async sweep(limit = 500): Promise<PresenceChange[]> {
-    const flat = (await this.redis.eval(SWEEP, 0, this.p, Date.now(), limit)) as string[];
-    const out: PresenceChange[] = [];
-    for (let i = 0; i < flat.length; i += 2) out.push(change(flat[i]!, flat[i + 1]!));
-    return out;
+    return pairs((await this.redis.eval(SWEEP, 0, this.p, Date.now(), limit)) as string[]);
   }
 
   /** The recorded status and its number: what should be on the topic now. */
@@ -180,4 +207,11 @@ export class PresenceTracker {
 function change(employeeId: string, doc: string): PresenceChange {
   const parsed = JSON.parse(doc) as Presence & { n: number };
   return { employeeId, presence: { state: parsed.state, ts: parsed.ts }, n: parsed.n };
+}
+
+/** `[employee, doc, employee, doc, …]` as a script answers them. */
+function pairs(flat: string[]): PresenceChange[] {
+  const out: PresenceChange[] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push(change(flat[i]!, flat[i + 1]!));
+  return out;
 }

@@ -17,8 +17,11 @@ export function statusUpdate(payload: Buffer): StatusUpdate | undefined {
 export interface StatusAnnouncerOptions {
   tracker: PresenceTracker;
   log: Logger;
-  /** The client ids connected through this gateway, renewed every `renewMs`; none behind EMQX. */
-  connectedHere?: () => readonly string[];
+  /**
+   * The client ids to renew every `renewMs`: `held` are connected through this gateway (the
+   * embedded broker), so any the tracker lost are recorded again; `heard` were only heard from.
+   */
+  renewing: () => { held: readonly string[] } | { heard: readonly string[] };
   renewMs: number;
   /** Where to publish an employee's status: `mchat/status/{id}` unless the broker rewrites it there. */
   topic?: (employeeId: string) => StatusTopic | GatewayStatusTopic;
@@ -97,8 +100,11 @@ export class StatusAnnouncer {
 
   private async tick(): Promise<void> {
     try {
-      await this.opts.tracker.renew(this.opts.connectedHere?.() ?? []);
-      for (const change of await this.opts.tracker.sweep()) await this.announce(change);
+      const due = this.opts.renewing();
+      let restored: PresenceChange[] = [];
+      if ('held' in due) restored = await this.opts.tracker.restore(due.held);
+      else await this.opts.tracker.renew(due.heard);
+      for (const change of [...restored, ...(await this.opts.tracker.sweep())]) await this.announce(change);
     } catch (err) {
       this.opts.log.warn({ err }, 'could not renew or sweep presence');
     }
