@@ -23,7 +23,7 @@ export interface ExternalTransportOptions {
   presence: PresenceTracker;
   /** The broker rewrites status topics (MQTT_STATUS_REWRITE): publish on `mchat/gateway/status/{id}`. */
   statusRewritten: boolean;
-  /** How often devices whose expiry passed are swept. */
+  /** How often the devices heard from are renewed, and expired ones swept. */
   presenceRenewMs: number;
   /** The active employee a client id belongs to, with their role; null for anyone else. */
   employee(id: string): Promise<{ role: Caller['role'] } | null>;
@@ -70,8 +70,8 @@ export async function externalTransport(opts: ExternalTransportOptions): Promise
       // req/{client_id}/{seq_id} for requests, admin/{client_id} for admin commands.
       const clientId = (ingress[1] ?? ingress[3])!;
       const seqId = ingress[2];
-      heard.add(clientId);
       if (!isTopicId(clientId) || (seqId !== undefined && !isTopicId(seqId))) return log.warn({ topic }, 'malformed ingress topic dropped');
+      heard.add(clientId);
       callerOf(clientId).then(
         (caller) => caller && events.onRequest(caller, seqId, payload),
         (err: unknown) => {
