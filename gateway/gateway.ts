@@ -18,7 +18,7 @@ import { temporalDispatcher, temporalSchedules, temporalWork } from './agents/te
 import { groupMemberships, mqttAuthenticator, type AuthOptions } from './auth.js';
 import { embeddedTransport } from './broker/embedded.js';
 import { externalTransport } from './broker/external.js';
-import { PresenceTracker } from './broker/presence.js';
+import { PresenceTracker, type PresenceTiming } from './broker/presence.js';
 import type { Memberships } from './broker/acl.js';
 import type { BrokerEvents, BrokerTransport } from './broker/transport.js';
 import type { GatewayContext } from './context.js';
@@ -60,17 +60,30 @@ async function listen(app: ReturnType<typeof httpApi>, config: Config): Promise<
   return { server, port: typeof address === 'object' && address ? address.port : config.HTTP_PORT };
 }
 
+/** How often each gateway renews the devices it holds, and sweeps the expired ones. */
+const PRESENCE_RENEW_MS = 30_000;
+
+/**
+ * A device held by an embedded broker counts for three renewals, so one whose gateway died is gone
+ * within 90 s. Behind EMQX the broker holds connections and says when they end; a device is
+ * renewed when it is heard from, and the day is only the bound on a disconnect that never came.
+ */
+function presenceTiming(embedded: boolean): PresenceTiming {
+  return { deviceTtlMs: embedded ? 3 * PRESENCE_RENEW_MS : 24 * 3_600_000, endedTtlMs: 10 * 60_000 };
+}
+
 function startTransport(
   config: Config, log: Logger, auth: AuthOptions, memberships: Memberships, presence: PresenceTracker, events: BrokerEvents,
 ) {
   if (config.embeddedBroker) {
     return embeddedTransport({
       host: config.MQTT_HOST, port: config.MQTT_PORT, wsPort: config.MQTT_WS_PORT,
-      authenticate: mqttAuthenticator(auth), memberships, presence, events, log,
+      authenticate: mqttAuthenticator(auth), memberships, presence, presenceRenewMs: PRESENCE_RENEW_MS, events, log,
     });
   }
   return externalTransport({
-    url: config.MQTT_URL!, serviceSecret: config.MCHAT_SERVICE_SECRET, events, log,
+    url: config.MQTT_URL!, serviceSecret: config.MCHAT_SERVICE_SECRET, events, presence, presenceRenewMs: PRESENCE_RENEW_MS, log,
+    statusRewritten: config.MQTT_STATUS_REWRITE,
     employee: (id) => orgCache(auth.m).activeEmployee(id),
   });
 }
@@ -140,7 +153,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const tokens = new Tokens(config.MCHAT_JWT_SECRET, config.MCHAT_TOKEN_TTL_SECONDS);
   const auth = { m, tokens, serviceSecret: config.MCHAT_SERVICE_SECRET };
   const files = new FileLinks(config.MCHAT_SERVICE_SECRET, config.MCHAT_LINK_TTL_SECONDS);
-  const presence = new PresenceTracker(redis, config.REDIS_PREFIX, log);
+  const presence = new PresenceTracker(redis, config.REDIS_PREFIX, presenceTiming(config.embeddedBroker));
   // One for the broker's subscribe checks and the EMQX ACL hook: employees asking at once share a query.
   const memberships = groupMemberships(m);
 
@@ -148,7 +161,6 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const live: { ctx?: GatewayContext; broker?: BrokerTransport } = {};
   const events: BrokerEvents = {
     onRequest: (caller, seqId, payload) => void (live.ctx && handleRequest(live.ctx, caller, seqId, payload)),
-    onPresence: (employeeId, payload) => presence.record(employeeId, payload),
   };
 
   // Before the broker: EMQX authenticates the gateway's own MQTT login through this API.

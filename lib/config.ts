@@ -17,6 +17,11 @@ const Env = z.object({
   HTTP_PORT: port.default(8080),
   HTTP_HOST: z.string().default('127.0.0.1'),
   MQTT_URL: z.string().url().optional(),
+  /**
+   * The external broker moves clients' status publishes off `mchat/status/+` and the gateway's
+   * from `mchat/gateway/status/+` onto it (EMQX's topic rewrite, deploy/emqx/base.hocon).
+   */
+  MQTT_STATUS_REWRITE: z.stringbool().default(false),
   MQTT_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: port.default(1883),
   MQTT_WS_PORT: port.default(8083),

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
-  CapabilityState, Event, MessageEvent, NotifyEvent, OrgTreeState, Presence, PresenceState, ProfileState, RecallEvent, ReceiptEvent,
+  CapabilityState, Event, MessageEvent, NotifyEvent, OrgTreeState, Presence, PresenceState, ProfileState, RecallEvent, ReceiptEvent, StatusUpdate,
   topicPayloads, WorkflowEvent, type PublishedTopic, type TopicPayload,
 } from './events.js';
 import { WorkflowStatus } from './agents.js';
@@ -69,6 +69,17 @@ describe('Presence', () => {
     [{ state: 'online', ts: -1 }, 'ts'],
     [{ state: 'online', ts: '1' }, 'ts'],
   ])('rejects %j at %s', (p, path) => expect(paths(Presence, p)).toContain(path));
+});
+
+describe('StatusUpdate (what a client may publish on its own status topic)', () => {
+  it.each([{ state: 'away' }, { state: 'online', ts: 1 }])('accepts %j', (u) => expect(StatusUpdate.safeParse(u).success).toBe(true));
+  it('drops fields it does not know', () => expect(StatusUpdate.parse({ state: 'away', tag: 'x' })).toEqual({ state: 'away' }));
+  it.each([
+    [{ state: 'offline', ts: 1 }, 'state'],
+    [{ state: 'busy' }, 'state'],
+    [{}, 'state'],
+    [{ state: 'away', ts: -1 }, 'ts'],
+  ])('rejects %j at %s', (u, path) => expect(paths(StatusUpdate, u)).toContain(path));
 });
 
 describe('what is published on each topic', () => {

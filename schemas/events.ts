@@ -6,7 +6,7 @@ import { OrgTree, SkillAgents } from './ops.js';
 import { PublicProfile } from './organisation.js';
 import { ResponseEnvelope } from './envelope.js';
 import type {
-  CapabilityTopic, GroupTopic, InboxTopic, OrgTreeTopic, ProfileTopic, RespTopic, StatusTopic, SystemNotifyTopic, Topic,
+  CapabilityTopic, GatewayStatusTopic, GroupTopic, InboxTopic, OrgTreeTopic, ProfileTopic, RespTopic, StatusTopic, SystemNotifyTopic, Topic,
 } from './topics.js';
 
 const v = z.literal(1);
@@ -40,8 +40,24 @@ export const Event = z.discriminatedUnion('type', [MessageEvent, ReceiptEvent, R
 export type Event = z.infer<typeof Event>;
 
 export const PresenceState = z.enum(['online', 'away', 'offline']);
+/**
+ * `mchat/status/{id}`, retained, published by the gateway: `online` while any of the employee's
+ * devices is connected and not idle, `away` while all connected ones are idle, `offline` when the
+ * last has gone. `ts` is when it became so.
+ */
 export const Presence = z.object({ state: PresenceState, ts: EpochMs });
 export type Presence = z.infer<typeof Presence>;
+
+/** The largest status update a client may publish; anything longer is refused unread. */
+export const MAX_STATUS_UPDATE_BYTES = 256;
+/**
+ * What a client may publish on its own `mchat/status/{id}`: how this device is (idle: `away`,
+ * back: `online`). The gateway folds it into the employee's status; its `ts` is not used. An
+ * `offline` (a Last Will, say) is refused: the gateway sees connections go. Other fields are
+ * dropped, within the size limit.
+ */
+export const StatusUpdate = z.object({ state: z.enum(['online', 'away']), ts: EpochMs.optional() });
+export type StatusUpdate = z.infer<typeof StatusUpdate>;
 
 // --- retained state: the last value of each is kept by the broker for whoever subscribes later ---
 
@@ -64,7 +80,7 @@ export type TopicPayload<T extends string> =
   T extends InboxTopic | GroupTopic ? Event
   : T extends SystemNotifyTopic ? NotifyEvent
   : T extends RespTopic ? ResponseEnvelope
-  : T extends StatusTopic ? Presence
+  : T extends StatusTopic | GatewayStatusTopic ? Presence
   : T extends ProfileTopic ? ProfileState
   : T extends OrgTreeTopic ? OrgTreeState
   : T extends CapabilityTopic ? CapabilityState
@@ -84,4 +100,4 @@ export const topicPayloads = {
 
 /** The topics MChat's processes publish to. */
 export type PublishedTopic =
-  InboxTopic | GroupTopic | SystemNotifyTopic | RespTopic | StatusTopic | ProfileTopic | OrgTreeTopic | CapabilityTopic;
+  InboxTopic | GroupTopic | SystemNotifyTopic | RespTopic | StatusTopic | GatewayStatusTopic | ProfileTopic | OrgTreeTopic | CapabilityTopic;

@@ -44,6 +44,11 @@ export const EmqxAuthzRequest = z.object({
 const Verdict = z.enum(['allow', 'deny']);
 export const EmqxAuthnResult = z.object({ result: Verdict, is_superuser: z.boolean() });
 export const EmqxAuthzResult = z.object({ result: Verdict });
+/**
+ * What EMQX's rules (deploy/emqx/base.hocon) republish on `mchat/ingress/connected/{client_id}`
+ * and `mchat/ingress/disconnected/{client_id}`: when that connection began or ended.
+ */
+export const EmqxClientEvent = z.object({ at: EpochMs });
 
 // --- directory and presence ---------------------------------------------------------------------
 

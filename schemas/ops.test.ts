@@ -68,6 +68,24 @@ describe('directory ops', () => {
   });
 });
 
+describe('msg.search', () => {
+  const s = opPayloads['msg.search'];
+  it('trims the query, defaults the limit, and takes a cursor', () => {
+    expect(s.parse({ q: '  退款 ' })).toEqual({ q: '退款', limit: 20 });
+    expect(s.parse({ q: 'x', cursor: 'abc', limit: 50 })).toEqual({ q: 'x', cursor: 'abc', limit: 50 });
+  });
+  it.each([
+    [{}, 'q'],
+    [{ q: '' }, 'q'],
+    [{ q: '   ' }, 'q'],
+    [{ q: 'q'.repeat(101) }, 'q'],
+    [{ q: 'x', cursor: '' }, 'cursor'],
+    [{ q: 'x', cursor: 'c'.repeat(201) }, 'cursor'],
+    [{ q: 'x', limit: 0 }, 'limit'],
+    [{ q: 'x', limit: 51 }, 'limit'],
+  ])('rejects %j at %s', (p, path) => expect(pathsOf(s.safeParse(p))).toContain(path));
+});
+
 describe('group ops', () => {
   it('create: the id is optional, members default to none, and nobody else may be named owner', () => {
     expect(opPayloads['group.create'].parse({ name: 'Launch' })).toEqual({ name: 'Launch', members: [] });

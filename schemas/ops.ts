@@ -5,6 +5,9 @@ import { CapabilityCard, Department, Group, PublicProfile } from './organisation
 import { ConversationSummary } from './conversation.js';
 import { Handoff, Task, TaskState, WorkflowRun } from './agents.js';
 
+/** The longest `msg.search` query, in UTF-16 code units after trimming. */
+export const SEARCH_QUERY_MAX = 100;
+
 /** Payload schemas of the ops the gateway serves; an op missing here answers E_NOT_FOUND. */
 export const opPayloads = {
   'msg.send': z.object({ to: Recipient, client_msg_id: Id, body: MessageBody }),
@@ -22,6 +25,15 @@ export const opPayloads = {
   'msg.read': z.object({ conversation_id: ConversationId, seq: z.number().int().positive() }),
   'msg.readers': z.object({ conversation_id: ConversationId, seq: z.number().int().positive() }),
   'msg.recall': z.object({ msg_id: Id }),
+  /**
+   * Messages of the caller's conversations whose text contains `q` (case-insensitive, any
+   * script: 退款 finds 我要退款), newest first; `cursor` is a page's `next_cursor`.
+   */
+  'msg.search': z.object({
+    q: z.string().trim().min(1, 'give something to search for').max(SEARCH_QUERY_MAX),
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(50).default(20),
+  }),
   'conv.list': z.object({}),
   'org.tree': z.object({}),
   /** Members' own groups; `id` is generated when left out. The caller becomes the owner. */
@@ -87,6 +99,22 @@ export const ReadersResult = z.object({
 export const RecallResult = z.object({ msg_id: Id, conversation_id: ConversationId, seq: Seq });
 export const ConversationList = z.object({ conversations: z.array(ConversationSummary) });
 
+/** Where a match is: `[start, end)` in UTF-16 code units, as JavaScript's string indices count. */
+export const TextRange = z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
+/** One message found by `msg.search`, with its conversation and where in its text the query is. */
+export const SearchHit = z.object({
+  message: Message,
+  conversation: ConversationSummary.pick({ conversation_id: true, kind: true, title: true, peer_id: true, group_id: true }),
+  highlight: z.object({
+    /** The text around the first match (all of it when short), `…` where it was cut. */
+    snippet: z.string(),
+    /** Every match inside the snippet. */
+    matches: z.array(TextRange),
+  }),
+});
+/** Newest first; `next_cursor`, when there is more, asks for the next page. */
+export const SearchResult = z.object({ hits: z.array(SearchHit), has_more: z.boolean(), next_cursor: z.string().optional() });
+
 export const EmployeeResult = z.object({ employee: PublicProfile });
 export const EmployeeList = z.object({ employees: z.array(PublicProfile) });
 export const EmployeeCard = z.object({
@@ -136,6 +164,7 @@ export const opResults = {
   'msg.read': ReadResult,
   'msg.readers': ReadersResult,
   'msg.recall': RecallResult,
+  'msg.search': SearchResult,
   'conv.list': ConversationList,
   'org.tree': OrgTree,
   'group.create': GroupResult,

@@ -44,6 +44,8 @@ export type AdminCmdTopic = `${typeof ROOT}/admin/cmd`;
 export type SystemNotifyTopic = `${typeof ROOT}/system/notify`;
 export type OrgTreeTopic = `${typeof ROOT}/org/tree`;
 export type CapabilityTopic = `${typeof ROOT}/agent/capability/${string}`;
+/** Where the gateway publishes a status for an external broker to rewrite onto `mchat/status/{id}`. */
+export type GatewayStatusTopic = `${typeof ROOT}/gateway/status/${string}`;
 
 export const topics = {
   status: (employeeId: string): StatusTopic => `${ROOT}/status/${seg(employeeId)}`,
@@ -56,6 +58,7 @@ export const topics = {
   systemNotify: (): SystemNotifyTopic => `${ROOT}/system/notify`,
   orgTree: (): OrgTreeTopic => `${ROOT}/org/tree`,
   capability: (skill: string): CapabilityTopic => `${ROOT}/agent/capability/${seg(skill)}`,
+  gatewayStatus: (employeeId: string): GatewayStatusTopic => `${ROOT}/gateway/status/${seg(employeeId)}`,
 } as const;
 
 export function buildTopic(t: Topic): string {

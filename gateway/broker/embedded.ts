@@ -1,13 +1,13 @@
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../store/publisher.js';
-import type { Presence } from '../../schemas/index.js';
-import { parseTopic, topics } from '../../schemas/topics.js';
+import { parseTopic } from '../../schemas/topics.js';
 import { canPublish, canSubscribe, type Memberships, type Principal } from './acl.js';
 import { LiveConnections } from './live.js';
 import { listenMqtt } from './listeners.js';
 import type { LiveAcl } from '../admin/effects.js';
 import type { PresenceTracker } from './presence.js';
+import { StatusAnnouncer } from './status.js';
 import type { BrokerEvents, BrokerTransport } from './transport.js';
 
 export interface EmbeddedBrokerOptions {
@@ -16,8 +16,12 @@ export interface EmbeddedBrokerOptions {
   wsPort: number;
   authenticate(clientId: string, username: string, password: string): Promise<Principal | undefined>;
   memberships: Memberships;
-  /** The employee's last connection closed. */
-  onOffline(employeeId: string): void;
+  /** An employee's connection is ready. */
+  onConnected(clientId: string): void;
+  /** An employee's connection closed, and no newer one with its client id is open. */
+  onDisconnected(clientId: string): void;
+  /** What an employee published on their own status topic (their Last Will included); never forwarded. */
+  onStatus(clientId: string, payload: Buffer): void;
   /** A publish the principal was allowed to make; the gateway picks up requests here. */
   onPublish(principal: Principal, topic: string, payload: Buffer): void;
   log: Logger;
@@ -25,6 +29,8 @@ export interface EmbeddedBrokerOptions {
 
 export interface EmbeddedBroker extends Publisher, LiveAcl {
   readonly aedes: Aedes;
+  /** The client ids of the employees connected here. */
+  clientIds(): string[];
   close(): Promise<void>;
 }
 
@@ -43,6 +49,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const listeners = await listenMqtt(aedes, opts.host, opts.port, opts.wsPort);
   return {
     aedes,
+    clientIds: () => live.clientIds(),
     refresh: (employeeIds) => live.refresh(employeeIds),
     disconnect: (employeeId) => live.disconnect(employeeId),
     publish(topic, message, { qos, retain = false }) {
@@ -89,10 +96,14 @@ function guard(aedes: Aedes, live: LiveConnections, opts: EmbeddedBrokerOptions)
     if (!principal || !canPublish(principal, packet.topic)) {
       log.warn({ clientId: client.id, topic: packet.topic }, 'publish denied');
       packet.topic = BLACK_HOLE;
-      packet.retain = false;
+    } else if (principal.kind === 'employee' && parseTopic(packet.topic)?.kind === 'status') {
+      // The retained status is the gateway's, folded from every device: a client's own publish
+      // (or its Last Will) only tells the gateway how that device is.
+      opts.onStatus(client.id, packet.payload as Buffer);
+      packet.topic = BLACK_HOLE;
     }
-    // Only presence is retained; a retained request would sit in the broker's memory for good.
-    if (principal?.kind === 'employee' && !packet.topic.startsWith('mchat/status/')) packet.retain = false;
+    // A retained request would sit in the broker's memory for good.
+    if (principal?.kind === 'employee') packet.retain = false;
     done(null);
   };
 
@@ -123,22 +134,18 @@ function guard(aedes: Aedes, live: LiveConnections, opts: EmbeddedBrokerOptions)
   return principals;
 }
 
-/** Tells the gateway of allowed publishes, and of employees whose last connection went. */
+/** Tells the gateway of allowed publishes, and of employees' connections coming and going. */
 function announce(aedes: Aedes, principals: WeakMap<Client, Principal>, live: LiveConnections, opts: EmbeddedBrokerOptions): void {
-  // Whose Last Will announces them offline: for the others the gateway must say it.
-  const willsPresence = new WeakSet<Client>();
   aedes.on('clientReady', (client: Client) => {
-    const principal = principals.get(client);
-    const will = (client as unknown as { will?: { topic?: string } | null }).will;
-    if (principal?.kind === 'employee' && will?.topic === topics.status(principal.id)) willsPresence.add(client);
+    if (principals.get(client)?.kind === 'employee') opts.onConnected(client.id);
   });
 
   aedes.on('clientDisconnect', (client: Client) => {
     const principal = principals.get(client);
-    if (principal?.kind !== 'employee' || !live.remove(principal.id, client)) return;
-    // A clean DISCONNECT discards the will (MQTT 3.1.1 §3.14.4); an abrupt one published it.
-    const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
-    if (clean || !willsPresence.has(client)) opts.onOffline(principal.id);
+    if (principal?.kind !== 'employee') return;
+    live.remove(principal.id, client);
+    // A takeover by the same client id closes the old connection after the new one is in.
+    if (!live.hasClient(principal.id, client.id)) opts.onDisconnected(client.id);
   });
 
   aedes.on('publish', (packet: PublishPacket, client: Client | null) => {
@@ -150,29 +157,39 @@ function announce(aedes: Aedes, principals: WeakMap<Client, Principal>, live: Li
 
 export interface EmbeddedTransportOptions extends Pick<EmbeddedBrokerOptions, 'host' | 'port' | 'wsPort' | 'authenticate' | 'memberships' | 'log'> {
   presence: PresenceTracker;
+  /** How often the devices connected here are renewed in the tracker (and expired ones swept). */
+  presenceRenewMs: number;
   events: BrokerEvents;
 }
 
 /** The embedded broker as the gateway's transport: employees' publishes become requests and presence. */
 export async function embeddedTransport(opts: EmbeddedTransportOptions): Promise<BrokerTransport> {
   const { presence, events } = opts;
+  // Nobody is connected to a broker that just started, whatever Redis remembers.
+  await presence.reset();
+  let connectedHere: () => string[] = () => [];
+  const status = new StatusAnnouncer({ tracker: presence, log: opts.log, renewMs: opts.presenceRenewMs, renewing: () => ({ held: connectedHere() }) });
   const broker = await startEmbeddedBroker({
     ...opts,
-    onOffline(employeeId) {
-      // A clean disconnect drops the Last Will: say offline on the client's behalf.
-      const offline: Presence = { state: 'offline', ts: Date.now() };
-      presence.record(employeeId, offline);
-      broker.publish(topics.status(employeeId), offline, { qos: 0, retain: true }).catch(() => undefined);
-    },
+    onConnected: (clientId) => status.connected(clientId),
+    onDisconnected: (clientId) => status.disconnected(clientId),
+    onStatus: (clientId, payload) => status.update(clientId, payload),
     onPublish(principal, topic, payload) {
       if (principal.kind !== 'employee') return;
       const t = parseTopic(topic);
       if (t?.kind === 'req') events.onRequest(principal, t.seqId, payload);
       else if (t?.kind === 'adminCmd') events.onRequest(principal, undefined, payload);
-      else if (t?.kind === 'status') events.onPresence(t.employeeId, payload);
     },
   });
-  // Nobody is connected to a broker that just started, whatever Redis remembers.
-  await presence.reset();
-  return { publisher: broker, acl: broker, connected: () => !broker.aedes.closed, close: () => broker.close() };
+  connectedHere = () => broker.clientIds();
+  status.attach(broker);
+  return {
+    publisher: broker,
+    acl: broker,
+    connected: () => !broker.aedes.closed,
+    async close() {
+      status.close();
+      await broker.close();
+    },
+  };
 }

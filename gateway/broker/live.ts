@@ -38,6 +38,17 @@ export class LiveConnections implements LiveAcl {
     return true;
   }
 
+  /** Whether a connection with this client id is still open (a takeover closes the old one after). */
+  hasClient(employeeId: string, clientId: string): boolean {
+    for (const client of this.connections.get(employeeId) ?? []) if (client.id === clientId) return true;
+    return false;
+  }
+
+  /** The client ids of every open connection. */
+  clientIds(): string[] {
+    return [...this.connections.values()].flatMap((set) => [...set].map((c) => c.id));
+  }
+
   /** Synchronous, for every group delivery: is the employee in the group now? */
   inGroup(employeeId: string, groupId: string): boolean {
     return this.groupsOf.get(employeeId)?.has(groupId) ?? false;

@@ -14,10 +14,8 @@ export interface BrokerTransport {
   close(): Promise<void>;
 }
 
-/** What a transport hands the gateway: requests with the caller it authenticated, and presence. */
+/** What a transport hands the gateway: requests with the caller it authenticated (presence it handles itself). */
 export interface BrokerEvents {
   /** A request on `mchat/msg/req/{seq_id}` (seqId set) or an admin command (seqId undefined). */
   onRequest(caller: Caller, seqId: string | undefined, payload: Buffer): void;
-  /** A status an employee (or their Last Will) published on `mchat/status/{id}`. */
-  onPresence(employeeId: string, payload: Buffer): void;
 }

@@ -6,6 +6,7 @@ import * as directory from './directory.js';
 import * as groups from './groups.js';
 import * as messages from './messages.js';
 import * as reading from './reading.js';
+import * as search from './search.js';
 
 /** Each op answers its result schema (schemas/ops.ts): a handler answering anything else does not compile. */
 type Handler<O extends OpName> = (ctx: GatewayContext, caller: Caller, payload: OpPayload<O>) => Promise<OpResult<O>>;
@@ -17,6 +18,7 @@ export const handlers: { [O in OpName]: Handler<O> } = {
   'msg.read': reading.read,
   'msg.readers': reading.readers,
   'msg.recall': reading.recall,
+  'msg.search': search.search,
   'conv.list': messages.list,
   'employee.get': directory.get,
   'employee.search': directory.search,
