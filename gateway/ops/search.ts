@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { groupConversationId, visible, type Employee, type Group, type Message, type OpPayload, type OpResult } from '../../schemas/index.js';
 import { newestStored } from '../../store/messages.js';
+import { MESSAGE_FIELDS } from '../../store/pages.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
@@ -68,7 +69,7 @@ async function matchesIn(
     seq: { $gt: newest - SEARCH_LIMITS.scanPerConversation },
   };
   if (cursor) filter.ts = { $lte: cursor.ts };
-  const raw = await ctx.m.Message.find(filter, { _id: 0 }).sort({ ts: -1, msg_id: -1 }).limit(take).lean<Message[]>();
+  const raw = await ctx.m.Message.find(filter, MESSAGE_FIELDS).sort({ ts: -1, msg_id: -1 }).limit(take).lean<Message[]>();
   // Same-millisecond messages at or before the cursor in order were on an earlier page.
   const rows = cursor ? raw.filter((m) => newer(cursor, keyOf(m)) < 0) : raw;
   return { rows, full: raw.length === take };
