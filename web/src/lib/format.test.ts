@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message } from './fixtures.js';
-import { formatCount, formatSize, formatTime, preview } from './format.js';
+import { formatCount, formatDateTime, formatSize, formatTime, preview } from './format.js';
 
 describe('preview', () => {
   it('shows text on one line', () => {
@@ -30,6 +30,13 @@ describe('formatTime', () => {
   it('writes the date the Chinese way for zh-CN', () => {
     expect(formatTime(new Date(2025, 5, 14, 9, 5).getTime(), 'zh-CN', now)).toBe('6月14日');
     expect(formatTime(new Date(2025, 5, 15, 21, 30).getTime(), 'zh-CN', now)).toBe('21:30');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('gives the day and the time', () => {
+    expect(formatDateTime(new Date(2025, 5, 14, 9, 5).getTime(), 'en-GB')).toBe('14 Jun, 09:05');
+    expect(formatDateTime(new Date(2025, 5, 14, 9, 5).getTime(), 'zh-CN')).toBe('6月14日 09:05');
   });
 });
 

@@ -30,3 +30,8 @@ export function formatCount(n: number, locale: string): string {
   const format = new Intl.NumberFormat(locale);
   return n > 99 ? `${format.format(99)}+` : format.format(n);
 }
+
+/** Date and clock time, for a moment that may be days away (an approval's deadline). */
+export function formatDateTime(ts: number, locale: string): string {
+  return new Date(ts).toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
