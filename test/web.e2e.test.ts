@@ -84,7 +84,7 @@ describe('web app in a browser', () => {
   /** Opens a direct chat through the search box. */
   async function openDirect(page: Page, query: string, name: string): Promise<void> {
     await page.getByRole('searchbox', { name: 'Search colleagues' }).fill(query);
-    await page.getByRole('navigation').getByRole('button', { name: new RegExp(`^${name}`) }).click();
+    await page.getByRole('list', { name: 'Colleagues found' }).getByRole('button', { name: new RegExp(`^${name}`) }).click();
     await page.getByRole('main').getByRole('heading', { level: 1, name }).waitFor();
   }
 
