@@ -7,8 +7,8 @@ import tseslint from 'typescript-eslint';
 import svelteConfig from './web/svelte.config.js';
 
 export default defineConfig(
-  // Build output, what `svelte-kit sync` generates, and the local data of `npm start`.
-  { ignores: ['**/node_modules/', 'web/.svelte-kit/', 'web/build/', '.mchat/'] },
+  // Build output, what `svelte-kit sync` and Paraglide generate, and the local data of `npm start`.
+  { ignores: ['**/node_modules/', 'web/.svelte-kit/', 'web/build/', 'web/src/lib/paraglide/', '.mchat/'] },
   {
     // The three hand-written JS files: plain recommended rules, no types.
     files: ['**/*.js', '**/*.mjs'],

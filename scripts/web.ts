@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { httpOk, startApp, waitFor, type AppProcess } from './processes.js';
 
 const BUILD_ENTRY = resolve('web/build/index.js');
-const SOURCES = ['web/src', 'web/static', 'web/svelte.config.js', 'web/vite.config.ts', 'schemas'];
+const SOURCES = ['web/src', 'web/static', 'web/messages', 'web/project.inlang', 'web/svelte.config.js', 'web/vite.config.ts', 'schemas'];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;

@@ -56,7 +56,8 @@ describe('web app in a browser', () => {
   const pageErrors: string[] = [];
 
   async function newPage(): Promise<Page> {
-    const context: BrowserContext = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    // English whatever the machine's language: the app follows the browser's (test/web-i18n.e2e.test.ts covers Chinese).
+    const context: BrowserContext = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
@@ -83,7 +84,7 @@ describe('web app in a browser', () => {
   /** Opens a direct chat through the search box. */
   async function openDirect(page: Page, query: string, name: string): Promise<void> {
     await page.getByRole('searchbox', { name: 'Search colleagues' }).fill(query);
-    await page.getByRole('navigation').getByRole('button', { name: new RegExp(`^${name}`) }).click();
+    await page.getByRole('list', { name: 'Colleagues found' }).getByRole('button', { name: new RegExp(`^${name}`) }).click();
     await page.getByRole('main').getByRole('heading', { level: 1, name }).waitFor();
   }
 
@@ -205,7 +206,7 @@ describe('web app in a browser', () => {
 
     const card = workflowCard(li, /waiting/i);
     await card.getByText('Awaiting approval by Wang Fang').waitFor({ timeout: AGENT_REPLY_MS });
-    await card.getByText('waiting for approval by u_wang').waitFor();
+    await card.getByText('waiting for approval by Wang Fang').waitFor();
     await card.getByRole('list', { name: 'Agents asked' }).getByText(PRICING.name).waitFor();
     await card.getByRole('list', { name: 'Agents asked' }).getByText('answered').waitFor();
 
@@ -241,7 +242,7 @@ describe('web app in a browser', () => {
     const task = approval(wang, '40% discount on SO-1001 for ACME');
     await task.getByRole('button', { name: 'Reject' }).click({ timeout: AGENT_REPLY_MS });
     await task.getByRole('status').filter({ hasText: 'Rejected by you.' }).waitFor();
-    await workflowCard(li, 'rejected by u_wang').waitFor({ timeout: AGENT_REPLY_MS });
+    await workflowCard(li, 'rejected by Wang Fang').waitFor({ timeout: AGENT_REPLY_MS });
   });
 
   test('Li Lei hands the pricing chat to a human, sees who has it, and releases it', async () => {

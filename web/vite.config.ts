@@ -8,9 +8,21 @@ import { defineConfig } from 'vite';
 // directory the main thread already moved to.)
 if (isMainThread) process.chdir(fileURLToPath(new URL('.', import.meta.url)));
 const { sveltekit } = await import('@sveltejs/kit/vite');
+const { paraglideVitePlugin } = await import('@inlang/paraglide-js');
 
 export default defineConfig({
-  plugins: [sveltekit()],
+  plugins: [
+    // Compiles web/messages/*.json into typed message functions under src/lib/paraglide (not
+    // committed). The strategy is repeated in the root package.json's i18n script, which compiles
+    // them for the type checker: the user's pick (cookie), else the browser's languages
+    // (Accept-Language / navigator.languages), else English.
+    paraglideVitePlugin({
+      project: './project.inlang',
+      outdir: './src/lib/paraglide',
+      strategy: ['cookie', 'preferredLanguage', 'baseLocale'],
+    }),
+    sveltekit(),
+  ],
   // Next to the repo's other caches rather than in a web/node_modules of its own.
   cacheDir: fileURLToPath(new URL('../node_modules/.vite/web', import.meta.url)),
   // The shared schemas live outside web/, so the dev server must be allowed to serve them.

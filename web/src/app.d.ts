@@ -6,6 +6,10 @@ declare global {
       /** The signed-in employee, resolved from the session cookie by hooks.server.ts. */
       session: { token: string; employee: PublicProfile } | null;
     }
+    interface PageState {
+      /** The view of the chat page a narrow screen shows, when deeper than the conversation list. */
+      chatView?: 'chat' | 'panel';
+    }
   }
 }
 

@@ -39,11 +39,13 @@ export function settledFor(book: TaskBook, approver: string): Task[] {
     .sort((a, b) => settledAt(b) - settledAt(a));
 }
 
-/** One line saying how a task ended, from the point of view of `me`. */
-export function outcomeOf(task: Task, me: string, nameOf: (id: string) => string): string {
-  if (task.state === 'escalated') return 'Not decided in time: passed on to the next manager up.';
-  if (task.state === 'pending') return 'Waiting for a decision.';
-  const verb = task.state === 'approved' ? 'Approved' : 'Rejected';
-  const by = task.decision ? (task.decision.by === me ? 'you' : nameOf(task.decision.by)) : undefined;
-  return by ? `${verb} by ${by}.` : `${verb}.`;
+/** How a task ended, from the point of view of `me`; the components say it in the reader's language. */
+export type Outcome =
+  | { state: 'escalated' | 'pending' }
+  | { state: 'approved' | 'rejected'; by: { me: true } | { me: false; id: string } | undefined };
+
+export function outcomeOf(task: Task, me: string): Outcome {
+  if (task.state === 'escalated' || task.state === 'pending') return { state: task.state };
+  const by = task.decision ? (task.decision.by === me ? { me: true as const } : { me: false as const, id: task.decision.by }) : undefined;
+  return { state: task.state, by };
 }

@@ -1,8 +1,8 @@
 import type { Message } from '../../../schemas/index.js';
 
-/** One line that stands for the message in the conversation list. */
-export function preview(msg: Message): string {
-  if (msg.recalled) return 'Message recalled';
+/** One line that stands for the message in the conversation list; `recalled` is said in the reader's language. */
+export function preview(msg: Message, recalled: string): string {
+  if (msg.recalled) return recalled;
   const text = msg.body.text?.trim();
   if (text) return text.replace(/\s+/g, ' ');
   if (msg.body.card) return `▦ ${msg.body.card.title}`;
@@ -11,11 +11,27 @@ export function preview(msg: Message): string {
   return '';
 }
 
-/** Clock time for today, otherwise a short date, in the reader's locale. */
-export function formatTime(ts: number, now = Date.now(), locale?: string): string {
+/** Clock time for today, otherwise a short date, in the reader's locale (a BCP 47 tag). */
+export function formatTime(ts: number, locale: string, now = Date.now()): string {
   const d = new Date(ts);
   const sameDay = new Date(now).toDateString() === d.toDateString();
   return sameDay
     ? d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
     : d.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+}
+
+/** A file's size in kilobytes (at least 1), with the locale's digits and unit. */
+export function formatSize(bytes: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 0 }).format(Math.max(1, Math.ceil(bytes / 1024)));
+}
+
+/** A count for a badge: exact up to 99, then "99+", with the locale's digits. */
+export function formatCount(n: number, locale: string): string {
+  const format = new Intl.NumberFormat(locale);
+  return n > 99 ? `${format.format(99)}+` : format.format(n);
+}
+
+/** Date and clock time, for a moment that may be days away (an approval's deadline). */
+export function formatDateTime(ts: number, locale: string): string {
+  return new Date(ts).toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }

@@ -1,5 +1,6 @@
 import type { Event, PublicProfile } from '$schemas';
 import { MchatClient, MchatError, type ConnectionState } from './mchat-client';
+import { errorText } from './i18n/errors';
 
 /** A part of the app's state that the live connection keeps up to date. */
 export interface SessionListener {
@@ -67,7 +68,4 @@ export class Session {
 
 const notConnected = () => new MchatError({ code: 'E_UNAVAILABLE', message: 'Not connected.' });
 
-/** What to tell the user about a failed request. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorText };

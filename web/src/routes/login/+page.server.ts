@@ -12,7 +12,8 @@ export const actions: Actions = {
     const employee_id = String(form.get('employee_id') ?? '').trim();
     const password = String(form.get('password') ?? '');
     const reply = await login(employee_id, password);
-    if (!reply.ok) return fail(reply.status, { employee_id, message: reply.error.message });
+    // The page words the refusal in the reader's language from its code.
+    if (!reply.ok) return fail(reply.status, { employee_id, error: reply.error });
     cookies.set(SESSION_COOKIE, reply.data.token, { ...sessionCookie(url), expires: new Date(reply.data.expires_at) });
     redirect(303, '/chat');
   },
