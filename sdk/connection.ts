@@ -155,6 +155,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #lost(): void {
     this.#closeGate();
+    this.#dropUnacknowledged();
     if (this.#closed || this.#final) return;
     if (!this.#backoff) {
       this.#finish(new MchatError(unavailable('The connection closed and is not retried.')));
@@ -169,6 +170,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#setState('connecting');
       this.mqtt.reconnect();
     }, backoffDelay(this.#attempt++, this.#backoff));
+  }
+
+  /**
+   * Publishes the lost connection never had acknowledged: mqtt.js keeps them to send again on a
+   * resumed session, but we reconnect with fresh stores (a request is retried by requests.ts, as a
+   * new request, only when that is safe), so they would wait for ever, and with them `end()`.
+   */
+  #dropUnacknowledged(): void {
+    for (const [id, entry] of Object.entries(this.mqtt.outgoing)) {
+      delete this.mqtt.outgoing[Number(id)];
+      entry.cb?.(new Error('The connection dropped before the broker acknowledged it.'), undefined);
+    }
   }
 
   async #subscribe(filters: string[]): Promise<MchatError | undefined> {
