@@ -21,14 +21,15 @@ describe('a gateway killed in the middle of a stream', () => {
 
   beforeAll(async () => {
     stack = await startStack({ env: { MCHAT_RATE_LIMIT_PER_SECOND: '100000' } });
-    const client = async (id: string) =>
-      new MchatClient({
+    const client = async (id: string) => {
+      const c = new MchatClient({
         url: stack.mqttUrl, employeeId: id, token: await stack.login(id), device: 'kill', timeoutMs: 1_000, reconnect: { initialMs: 100, maxMs: 1_000 },
       });
-    zhang = await client('u_zhang');
+      await new Promise((resolve) => c.once('synced', () => resolve(undefined)));
+      return c;
+    };
+    [zhang, li] = await Promise.all([client('u_zhang'), client('u_li')]);
     zhang.on('message', (m) => live.push(m));
-    li = await client('u_li');
-    await Promise.all([li, zhang].map((c) => new Promise((resolve) => c.once('synced', () => resolve(undefined))))); // both connected
   });
   afterAll(async () => {
     await Promise.all([li?.close(), zhang?.close()]);
