@@ -193,6 +193,75 @@ describe('MchatClient events and connection', () => {
   });
 });
 
+describe('MchatClient catch-up', () => {
+  const publish = (msg: Message) => gateway.publishAsync(topics.group('ops'), JSON.stringify({ v: 1, type: 'message', msg }), { qos: 1 });
+  const seeded = (last_seq: number) => ({ conversations: [{ conversation_id: 'g:ops', kind: 'group', title: 'Ops', group_id: 'ops', last_seq }] });
+
+  it('seeds from conv.list, follows the group it names, and fills a hole from msg.history before going on', async () => {
+    answer = (req) => {
+      if (req.op === 'conv.list') return { ok: true, result: seeded(1) };
+      if (req.op === 'msg.history') return { ok: true, result: { messages: [message(2, 'g:ops')], has_more: false } };
+      return undefined;
+    };
+    const client = connect({ gapWaitMs: 20 });
+    const got: number[] = [];
+    client.on('message', (m) => got.push(m.seq));
+    await new Promise((resolve) => client.once('synced', () => resolve(undefined)));
+    // Subscribed to g:ops by itself, since the seed named it; 1 was known from the seed.
+    await vi.waitFor(async () => {
+      await publish(message(1, 'g:ops'));
+      await publish(message(3, 'g:ops'));
+      expect(got).toEqual([2, 3]);
+    });
+    expect(sent('msg.history').map((r) => r.envelope.payload)).toContainEqual({ conversation_id: 'g:ops', after_seq: 1, limit: 1 });
+  });
+
+  it('gives up on a hole that stays open, and delivers what waited behind it', async () => {
+    answer = (req) => {
+      if (req.op === 'conv.list') return { ok: true, result: seeded(1) };
+      if (req.op === 'msg.history') return { ok: true, result: { messages: [], has_more: false } };
+      return undefined;
+    };
+    const client = connect({ gapWaitMs: 20, holeGiveUpMs: 200 });
+    const got: number[] = [];
+    client.on('message', (m) => got.push(m.seq));
+    await new Promise((resolve) => client.once('synced', () => resolve(undefined)));
+    await vi.waitFor(async () => {
+      if (!sent('msg.history').length) await publish(message(3, 'g:ops'));
+      expect(got).toEqual([3]);
+    });
+  });
+
+  it('after a reconnect, pages msg.sync from the last seq seen, and drops copies that come twice', async () => {
+    let syncs = 0;
+    answer = (req) => {
+      if (req.op === 'conv.list') return { ok: true, result: seeded(1) };
+      if (req.op !== 'msg.sync') return undefined;
+      syncs += 1;
+      return syncs === 1
+        ? { ok: true, result: { messages: [message(2, 'g:ops'), message(3, 'g:ops')], has_more: true } }
+        : { ok: true, result: { messages: [message(4, 'g:ops')], has_more: false } };
+    };
+    const client = connect();
+    const got: [number, string][] = [];
+    client.on('message', (m, source) => got.push([m.seq, source]));
+    let synced = 0;
+    client.on('synced', () => (synced += 1));
+    await vi.waitFor(() => expect(synced).toBe(1));
+
+    connections.get(client.clientId)?.close();
+    await vi.waitFor(() => expect(synced).toBe(2));
+    await publish(message(3, 'g:ops'));
+    await publish(message(5, 'g:ops'));
+    await vi.waitFor(() => expect(got.at(-1)?.[0]).toBe(5));
+    expect(got).toEqual([[2, 'catch-up'], [3, 'catch-up'], [4, 'catch-up'], [5, 'live']]);
+    expect(sent('msg.sync').map((r) => r.envelope.payload)).toEqual([
+      { cursors: { 'g:ops': 1 }, limit: 500 },
+      { cursors: { 'g:ops': 3 }, limit: 500 },
+    ]);
+  });
+});
+
 describe('MchatClient.send', () => {
   const stored = { msg_id: 'm1', conversation_id: 'd:u_li:u_zhang', seq: 1, ts: 1 };
 

@@ -17,7 +17,7 @@ export interface ClientEvents {
   state: [state: ConnectionState];
   /** Connected and subscribed; the catch-up of what was missed is under way. */
   online: [info: { sessionPresent: boolean }];
-  /** The catch-up after a connect is done: every message missed while away has been delivered. */
+  /** The catch-up after a connect is over: every message missed while away has been delivered (or the failure was reported as `error`). */
   synced: [];
   /** Each message of the employee's conversations once, in seq order per conversation. */
   message: [msg: Message, source: MessageSource];
