@@ -7,13 +7,16 @@ const layer = (name, from, allowed) => ({
   severity: 'error',
   comment: `${from} may import only ${allowed.join(', ')}`,
   from: { path: `^${from}`, pathNot: '\\.test\\.ts$' },
-  to: { path: '^(schemas|lib|store|workflows|activities|gateway|agents|web|scripts|bench|test)/', pathNot: [`^${from}`, ...allowed.map((a) => `^${a}`)] },
+  to: { path: '^(schemas|sdk|lib|store|workflows|activities|gateway|agents|web|scripts|bench|test)/', pathNot: [`^${from}`, ...allowed.map((a) => `^${a}`)] },
 });
 
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     layer('schemas', 'schemas/', []),
+    layer('sdk', 'sdk/', ['schemas/']),
+    // The web app bundles the SDK for the browser: no Node built-ins there (its tests may).
+    { name: 'sdk-browser', severity: 'error', comment: 'sdk/ runs in browsers too: no Node built-ins', from: { path: '^sdk/', pathNot: '\\.test\\.ts$' }, to: { dependencyTypes: ['core'] } },
     layer('lib', 'lib/', ['schemas/']),
     layer('store', 'store/', ['lib/', 'schemas/']),
     layer('workflows', 'workflows/', ['schemas/', 'activities/']),
@@ -21,7 +24,7 @@ module.exports = {
     layer('gateway', 'gateway/', ['store/', 'lib/', 'schemas/', 'agents/demo/seed\\.ts$']),
     layer('agents-sdk', 'agents/sdk/', ['lib/signing\\.ts$', 'schemas/']),
     layer('agents-demo', 'agents/demo/', ['agents/sdk/', 'store/', 'lib/', 'schemas/']),
-    layer('web', 'web/src/', ['schemas/']),
+    layer('web', 'web/src/', ['schemas/', 'sdk/']),
     // Rooms of the gateway: each imports only the rooms below it (README.md, "Architecture").
     layer('gateway-base', 'gateway/(caller|errors|files|limits|receipts)\\.ts$', ['gateway/(caller|errors|files|limits|receipts)\\.ts$', 'store/', 'lib/', 'schemas/']),
     layer('gateway-admin', 'gateway/admin/', ['gateway/(caller|errors|files|limits|receipts)\\.ts$', 'store/', 'lib/', 'schemas/']),

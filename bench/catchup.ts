@@ -62,7 +62,7 @@ export async function runCatchup(stack: BenchStack, opts: CatchupOptions): Promi
     const [readerSpec] = await employeeSpecs([READER]);
     const [senderSpec] = await employeeSpecs([SENDER]);
     const persistent = { ...readerSpec!, clean: false };
-    await (await connectPeer(broker.url, persistent)).mqtt.endAsync();
+    await (await connectPeer(broker.url, persistent)).close();
     const sender = await connectPeer(broker.url, senderSpec!);
     const conversation = directConversationId(SENDER, READER);
     for (let seq = 1; seq <= opts.messages; seq += 100) {

@@ -1,6 +1,6 @@
-import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { topics, type Event, type ResponseEnvelope } from '../schemas/index.js';
+import { type Event, type ResponseEnvelope } from '../schemas/index.js';
+import { Connection, Requests, ownTopics, type MchatError } from '../sdk/index.js';
 
 /** Milliseconds on the bench process's monotonic clock: senders and receivers all live here. */
 export const now = (): number => performance.now();
@@ -8,61 +8,57 @@ export const now = (): number => performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface PeerSpec {
-  clientId: string;
-  /** Employee id and token on the gateway; left out on the raw broker. */
-  username?: string;
-  password?: string;
+  employeeId: string;
+  /** The `{device}` of the client id `{employeeId}:{device}`. */
+  device: string;
+  /** The employee's token on the gateway; the raw broker takes any. */
+  token?: string;
   subscribe: readonly string[];
   /** false: a persistent session the broker keeps while the client is away. */
   clean?: boolean;
 }
 
 /**
- * One MQTT connection of the bench: requests with their responses matched by seq_id, and every
- * other message handed to `onEvent` with the time it arrived.
+ * One connection of the bench, the SDK's connection and requests: requests with their responses
+ * matched by seq_id, and every other message handed to `onEvent` with the time it arrived.
  */
 export class Peer {
   onEvent: ((topic: string, payload: Buffer, at: number) => void) | undefined;
-  lastError: Error | undefined;
-  private readonly pending = new Map<string, (r: ResponseEnvelope) => void>();
-  private readonly respPrefix: string;
 
-  constructor(readonly mqtt: MqttClient, readonly clientId: string) {
-    this.respPrefix = `mchat/msg/resp/${clientId}/`;
-    mqtt.on('message', (topic, payload) => {
+  constructor(readonly connection: Connection, readonly requests: Requests) {
+    const respPrefix = `mchat/msg/resp/${connection.clientId}/`;
+    connection.on('message', (topic, payload) => {
       const at = now();
-      if (topic.startsWith(this.respPrefix)) {
-        const seqId = topic.slice(this.respPrefix.length);
-        const resolve = this.pending.get(seqId);
-        if (resolve) {
-          this.pending.delete(seqId);
-          resolve(JSON.parse(payload.toString('utf8')) as ResponseEnvelope);
-        }
-        return;
-      }
-      this.onEvent?.(topic, payload, at);
+      if (!topic.startsWith(respPrefix)) this.onEvent?.(topic, payload as Buffer, at);
     });
   }
 
-  /** Publishes a request (QoS 1) and resolves with the gateway's response to it. */
-  request(op: string, payload: Record<string, unknown>, seqId = ulid()): Promise<ResponseEnvelope> {
-    const response = new Promise<ResponseEnvelope>((resolve) => this.pending.set(seqId, resolve));
-    const envelope = JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() });
-    this.mqtt.publish(topics.req(seqId), envelope, { qos: 1 });
-    return response;
+  get clientId(): string {
+    return this.connection.clientId;
+  }
+
+  /** A connection that failed later shows up as missing messages; this says why. */
+  get lastError(): Error | undefined {
+    return this.connection.lastError;
+  }
+
+  /** Publishes a request (QoS 1) and resolves with the gateway's response to it, however long it takes. */
+  async request(op: string, payload: Record<string, unknown>, seqId = ulid()): Promise<ResponseEnvelope> {
+    const reply = await this.requests.send(op, payload, { seqId, timeoutMs: Infinity });
+    return reply.ok ? { v: 1, seq_id: seqId, ok: true, result: reply.result } : { v: 1, seq_id: seqId, ok: false, error: reply.error };
   }
 
   /** A raw QoS 1 publish; resolves on PUBACK. */
-  publish(topic: string, payload: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.mqtt.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+  publish(topic: string, payload: string): Promise<void> {
+    return new Promise((resolve, reject) => this.connection.publish(topic, payload, (err) => (err ? reject(err) : resolve())));
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.requests.inFlight;
   }
 
-  close(): Promise<void> {
-    return this.mqtt.endAsync();
+  close(force = false): Promise<void> {
+    return this.connection.close(force);
   }
 }
 
@@ -86,46 +82,31 @@ export async function connectPeers(url: string, specs: readonly PeerSpec[], conc
 }
 
 /**
- * One connection. `onEvent` is attached before CONNECT goes out: a persistent session's queued
- * messages arrive straight after CONNACK, before any later handler could be attached.
+ * One connection, without reconnects (a lost one must show in the figures, not be hidden).
+ * `onEvent` is attached before CONNECT goes out: a persistent session's queued messages arrive
+ * straight after CONNACK, before any later handler could be attached.
  */
 export async function connectPeer(url: string, spec: PeerSpec, onEvent?: Peer['onEvent']): Promise<Peer> {
-  const client = mqtt.connect(url, {
-    clientId: spec.clientId,
-    ...(spec.username ? { username: spec.username, password: spec.password } : {}),
-    protocolVersion: 4,
-    clean: spec.clean ?? true,
-    reconnectPeriod: 0,
-    connectTimeout: 120_000,
-    keepalive: 300,
-    resubscribe: false,
+  const connection = new Connection({
+    url, employeeId: spec.employeeId, token: spec.token ?? '', device: spec.device, subscribe: spec.subscribe,
+    clean: spec.clean ?? true, reconnect: false, connectTimeoutMs: 120_000, keepaliveSeconds: 300,
   });
-  const peer = new Peer(client, spec.clientId);
+  const peer = new Peer(connection, new Requests(connection));
   peer.onEvent = onEvent;
-  // A connection that fails later shows up as missing messages; it must not crash the bench.
-  client.on('error', (err) => (peer.lastError = err));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error(`${spec.clientId}: connection closed before CONNACK`)));
-    });
-    if (process.env.BENCH_CLIENT_NODELAY === '1') (client.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
-    if (spec.subscribe.length > 0) {
-      const granted = await client.subscribeAsync([...spec.subscribe], { qos: 1 });
-      const refused = granted.filter((g) => g.qos === 128);
-      if (refused.length > 0) throw new Error(`${spec.clientId}: subscription refused: ${refused.map((g) => g.topic).join(', ')}`);
-    }
-  } catch (err) {
-    await client.endAsync(true).catch(() => undefined);
-    throw err;
+  const refused: MchatError[] = [];
+  connection.on('error', (err) => refused.push(err));
+  const failure = (await connection.ready()) ?? refused[0];
+  if (failure) {
+    await connection.close(true).catch(() => undefined);
+    throw new Error(`${connection.clientId}: ${failure.message}`);
   }
+  if (process.env.BENCH_CLIENT_NODELAY === '1') (connection.mqtt.stream as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
   return peer;
 }
 
 export async function closePeers(peers: readonly Peer[], concurrency = 200): Promise<void> {
   for (let i = 0; i < peers.length; i += concurrency) {
-    await Promise.all(peers.slice(i, i + concurrency).map((p) => p.mqtt.endAsync(true).catch(() => undefined)));
+    await Promise.all(peers.slice(i, i + concurrency).map((p) => p.close(true).catch(() => undefined)));
   }
 }
 
@@ -153,14 +134,10 @@ export async function employeeSpecs(ids: readonly string[], opts: SpecOptions = 
   const devices = opts.devices ?? 1;
   const specs: PeerSpec[] = [];
   for (const id of ids) {
-    const password = opts.token ? await opts.token(id) : undefined;
+    const token = opts.token ? await opts.token(id) : undefined;
     for (let d = 0; d < devices; d++) {
-      const clientId = `${id}:d${d}`;
-      specs.push({
-        clientId,
-        ...(password ? { username: id, password } : {}),
-        subscribe: [topics.inbox(id), `mchat/msg/resp/${clientId}/+`, ...(opts.extra ?? [])],
-      });
+      const device = `d${d}`;
+      specs.push({ employeeId: id, device, ...(token ? { token } : {}), subscribe: [...ownTopics(id, `${id}:${device}`), ...(opts.extra ?? [])] });
     }
   }
   return specs;

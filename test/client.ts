@@ -1,26 +1,31 @@
-import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import {
   adminResults, isAdminOpName, isOpName, opResults, parseTopic, topicPayloads, topics, type ErrorBody, type ResponseEnvelope,
 } from '../schemas/index.js';
+import { Connection, Requests, ownTopics } from '../sdk/index.js';
 
 export interface Received {
   topic: string;
   json: unknown;
 }
 
-/** An employee's MQTT connection, speaking the request/response protocol as a real client would. */
+/**
+ * An employee's connection through the SDK's connection and requests, with what a test needs
+ * besides: everything received, kept to be looked for, and raw requests. A clean session that
+ * does not reconnect, so each test sees only what its own connection did.
+ */
 export class TestClient {
   readonly received: Received[] = [];
   private waiters: { match: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
 
-  private constructor(readonly mqtt: MqttClient, readonly employeeId: string, readonly clientId: string) {
-    mqtt.on('message', (topic, payload) => {
+  private constructor(readonly connection: Connection, readonly requests: Requests) {
+    connection.on('message', (topic, payload) => {
+      const text = new TextDecoder().decode(payload);
       let json: unknown;
       try {
-        json = JSON.parse(payload.toString('utf8'));
+        json = JSON.parse(text);
       } catch {
-        json = payload.toString('utf8');
+        json = text;
       }
       const r = { topic, json };
       this.received.push(r);
@@ -28,13 +33,31 @@ export class TestClient {
     });
   }
 
+  /** The mqtt.js client underneath: tests probe the broker's ACL with it. */
+  get mqtt() {
+    return this.connection.mqtt;
+  }
+
+  get employeeId(): string {
+    return this.connection.employeeId;
+  }
+
+  get clientId(): string {
+    return this.connection.clientId;
+  }
+
+  /** Connected and subscribed to the inbox and response topics, or rejects with the refusal. */
   static async connect(url: string, employeeId: string, token: string, device = 'test'): Promise<TestClient> {
-    const clientId = `${employeeId}:${device}`;
-    const client = await mqtt.connectAsync(url, {
-      username: employeeId, password: token, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000,
+    const connection = new Connection({
+      url, employeeId, token, device, clean: true, reconnect: false, connectTimeoutMs: 5_000,
+      subscribe: ownTopics(employeeId, `${employeeId}:${device}`),
     });
-    const c = new TestClient(client, employeeId, clientId);
-    await client.subscribeAsync([topics.inbox(employeeId), `mchat/msg/resp/${clientId}/+`], { qos: 1 });
+    const c = new TestClient(connection, new Requests(connection, { timeoutMs: 15_000 }));
+    const refusal = await connection.ready();
+    if (refusal) {
+      await connection.close(true);
+      throw refusal;
+    }
     return c;
   }
 
@@ -58,7 +81,8 @@ export class TestClient {
 
   /** Sends `op`; a successful answer whose result is not what the op's result schema says fails the test. */
   async request(op: string, payload: Record<string, unknown>, seqId = ulid(), timeoutMs?: number): Promise<ResponseEnvelope> {
-    const res = await this.requestRaw(seqId, JSON.stringify({ v: 1, seq_id: seqId, client_id: this.clientId, op, payload, ts: Date.now() }), timeoutMs);
+    const reply = await this.requests.send(op, payload, { seqId, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    const res: ResponseEnvelope = reply.ok ? { v: 1, seq_id: seqId, ok: true, result: reply.result } : { v: 1, seq_id: seqId, ok: false, error: reply.error };
     const problems = res.ok ? resultProblems(op, res.result) : [];
     if (res.ok && problems.length) {
       throw new Error(`${op} answered a result that is not its schema's:\n  ${problems.join('\n  ')}\n${JSON.stringify(res.result)}`);
@@ -88,7 +112,7 @@ export class TestClient {
   }
 
   close(): Promise<void> {
-    return this.mqtt.endAsync();
+    return this.connection.close();
   }
 }
 

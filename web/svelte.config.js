@@ -5,6 +5,7 @@ export default {
   kit: {
     adapter: adapter(),
     // The zod schemas at the repo root are the single source of truth for everything on the wire.
-    alias: { $schemas: '../schemas/index.ts' },
+    // The client SDK (sdk/) is the app's one way to talk MQTT to the gateway.
+    alias: { $schemas: '../schemas/index.ts', $sdk: '../sdk/index.ts' },
   },
 };

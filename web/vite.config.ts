@@ -25,9 +25,9 @@ export default defineConfig({
   ],
   // Next to the repo's other caches rather than in a web/node_modules of its own.
   cacheDir: fileURLToPath(new URL('../node_modules/.vite/web', import.meta.url)),
-  // The shared schemas live outside web/, so the dev server must be allowed to serve them.
-  server: { fs: { allow: [fileURLToPath(new URL('../schemas', import.meta.url))] } },
+  // The shared schemas and the client SDK live outside web/, so the dev server must be allowed to serve them.
+  server: { fs: { allow: ['../schemas', '../sdk'].map((dir) => fileURLToPath(new URL(dir, import.meta.url))) } },
   // Bundled when the dev server starts, not when a page first imports them: otherwise the first
   // visit after a fresh install triggers a full reload mid-page (and loses what was typed).
-  optimizeDeps: { include: ['mqtt', 'zod'] },
+  optimizeDeps: { include: ['mqtt', 'zod', 'eventemitter3', 'ulid'] },
 });

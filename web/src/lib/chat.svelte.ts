@@ -4,11 +4,10 @@ import type { Directory } from './directory.svelte';
 import type { Handoffs } from './handoffs.svelte';
 import { randomHex } from './ids';
 import { parseMentions } from './mentions';
-import { mergeMessages, seqGaps } from './messages';
+import { mergeMessages } from './messages';
 import type { Session, SessionListener } from './session.svelte';
 
 const PAGE = 50;
-const MAX_PAGE = 200;
 
 /** The conversations and their messages, kept in step with the gateway over the session. */
 export class Chat implements SessionListener {
@@ -70,7 +69,7 @@ export class Chat implements SessionListener {
       const body = { text, mentions: parseMentions(text) };
       const client_msg_id = this.#clientMsgId;
       // Retried through reconnects and restarts; the same id keeps it to one stored message.
-      const sent = await this.#session.sendMessage(recipientOf(id, this.me.id), body, { clientMsgId: client_msg_id, giveUpAfterMs: 30_000 });
+      const sent = await this.#session.send(recipientOf(id, this.me.id), body, { clientMsgId: client_msg_id, giveUpAfterMs: 30_000 });
       this.#clientMsgId = randomHex(12);
       // Shown at once; the echo on our inbox or group topic merges into it by seq.
       this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body: { ...body, attachments: [] } });
@@ -87,12 +86,9 @@ export class Chat implements SessionListener {
   }
 
   async online(): Promise<void> {
-    // Only the open conversation is brought up to date; the others reload when next opened.
-    const open = this.openId;
-    for (const id of Object.keys(this.#messages)) if (id !== open) delete this.#messages[id];
-    const stale = open && this.#messages[open] ? open : null;
+    // What was missed while away came as messages already (the SDK's catch-up); the list's
+    // unread counts and hand-offs may have moved on other devices.
     await this.#refreshList();
-    if (stale && stale === this.openId) await this.#loadLatest(stale);
   }
 
   async #refreshList(): Promise<void> {
@@ -105,25 +101,12 @@ export class Chat implements SessionListener {
     this.conversations = sortConversations(
       [...conversations, ...stubs].map((c) => (c.conversation_id === this.openId ? { ...c, unread: 0 } : c)),
     );
-    await this.#session.watchGroups(conversations.flatMap((c) => (c.group_id ? [c.group_id] : [])));
   }
 
   async #loadLatest(id: string): Promise<void> {
     const page = await this.#session.request('msg.history', { conversation_id: id, limit: PAGE });
-    // After a reconnect the pages loaded before are kept: has_more then speaks of the gap to
-    // them, which #fillGaps closes, not of history further back.
-    const reload = (this.#messages[id]?.length ?? 0) > 0;
     this.#merge(id, page.messages);
-    if (!reload) this.#hasMore[id] = page.has_more;
-    await this.#fillGaps(id);
-  }
-
-  async #fillGaps(id: string): Promise<void> {
-    for (const gap of seqGaps(this.#messages[id] ?? [])) {
-      const limit = Math.min(MAX_PAGE, gap.to - gap.from + 1);
-      const page = await this.#session.request('msg.history', { conversation_id: id, after_seq: gap.from - 1, limit });
-      this.#merge(id, page.messages);
-    }
+    this.#hasMore[id] = page.has_more;
   }
 
   #merge(id: string, messages: Message[]): void {
@@ -147,10 +130,8 @@ export class Chat implements SessionListener {
 
   #onMessage(msg: Message): void {
     const id = msg.conversation_id;
-    if (this.#messages[id]) {
-      this.#merge(id, [msg]);
-      void this.#session.attempt(() => this.#fillGaps(id));
-    }
+    // The SDK hands each message over once and in seq order, so a loaded conversation has no holes.
+    if (this.#messages[id]) this.#merge(id, [msg]);
     const next = applyMessage(this.conversations, msg, { me: this.me.id, openId: this.openId });
     if (next) this.conversations = next;
     else void this.#session.attempt(() => this.#refreshList()); // someone started a conversation with us

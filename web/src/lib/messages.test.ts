@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message } from './fixtures.js';
-import { mergeMessages, seqGaps } from './messages.js';
+import { mergeMessages } from './messages.js';
 
 const seqs = (list: { seq: number }[]) => list.map((m) => m.seq);
 
@@ -21,20 +21,5 @@ describe('mergeMessages', () => {
     const current = [message(2)];
     mergeMessages(current, [message(1)]);
     expect(seqs(current)).toEqual([2]);
-  });
-});
-
-describe('seqGaps', () => {
-  it('finds every run of missing seqs between the loaded ones', () => {
-    expect(seqGaps([message(3), message(4), message(7), message(9)])).toEqual([
-      { from: 5, to: 6 },
-      { from: 8, to: 8 },
-    ]);
-  });
-
-  it('sees no gap in a contiguous list, a single message or none', () => {
-    expect(seqGaps([message(10), message(11), message(12)])).toEqual([]);
-    expect(seqGaps([message(5)])).toEqual([]);
-    expect(seqGaps([])).toEqual([]);
   });
 });

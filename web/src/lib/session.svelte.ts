@@ -1,10 +1,14 @@
 import type { Event, PublicProfile } from '$schemas';
-import { MchatClient, MchatError, type ConnectionState } from './mchat-client';
+import { MchatClient, MchatError, type ConnectionState } from '$sdk';
+import { tabDevice } from './device';
 import { errorText } from './i18n/errors';
 
 /** A part of the app's state that the live connection keeps up to date. */
 export interface SessionListener {
-  /** Called on every (re)connection: each starts a clean session, so what was published meanwhile must be fetched. */
+  /**
+   * Called after every (re)connection, once the SDK has delivered what was missed: a chance to
+   * re-read what is not carried by messages (unread counts, tasks, workflows).
+   */
   online?(): Promise<void>;
   event(event: Event): void;
 }
@@ -31,29 +35,30 @@ export class Session {
   }
 
   connect(url: string, token: string): void {
-    this.#client = new MchatClient({
-      url,
-      employeeId: this.me.id,
-      token,
-      onEvent: (event) => this.#listeners.forEach((l) => l.event(event)),
-      onState: (state) => {
-        this.connection = state;
-        if (state !== 'online') return;
-        for (const l of this.#listeners) if (l.online) void this.attempt(() => l.online!());
-      },
+    const client = new MchatClient({ url, employeeId: this.me.id, token, device: tabDevice() });
+    const tell = (event: Event) => this.#listeners.forEach((l) => l.event(event));
+    client.on('state', (state) => (this.connection = state));
+    // Messages come once each and in order, whether live or caught up after a reconnect.
+    client.on('message', (msg) => tell({ v: 1, type: 'message', msg }));
+    client.on('inbox', tell);
+    client.on('group', (_groupId, event) => tell(event));
+    client.on('synced', () => {
+      for (const l of this.#listeners) if (l.online) void this.attempt(() => l.online!());
     });
+    // A refused token shows as the connection's state; a refused group (one we were removed from) needs no notice.
+    client.on('error', (err) => {
+      if (err.code !== 'E_AUTH' && err.code !== 'E_FORBIDDEN') this.notice = errorText(err);
+    });
+    this.#client = client;
   }
 
   async close(): Promise<void> {
     await this.#client?.close();
   }
 
-  request: MchatClient['request'] = (op, payload) => (this.#client ? this.#client.request(op, payload) : Promise.reject(notConnected()));
+  request: MchatClient['request'] = (op, payload, opts) => (this.#client ? this.#client.request(op, payload, opts) : Promise.reject(notConnected()));
 
-  sendMessage: MchatClient['sendMessage'] = (to, body, opts) =>
-    this.#client ? this.#client.sendMessage(to, body, opts) : Promise.reject(notConnected());
-
-  watchGroups: MchatClient['watchGroups'] = (groupIds) => (this.#client ? this.#client.watchGroups(groupIds) : Promise.reject(notConnected()));
+  send: MchatClient['send'] = (to, body, opts) => (this.#client ? this.#client.send(to, body, opts) : Promise.reject(notConnected()));
 
   /** Runs `fn`, turning a failure into the notice the user sees and `fallback`. */
   async attempt<T>(fn: () => Promise<T>, fallback?: T): Promise<T> {
