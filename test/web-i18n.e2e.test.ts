@@ -1,14 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ulid } from 'ulid';
 import type { AgentReply } from '../schemas/index.js';
-import { freePort } from '../scripts/servers/servers.js';
-import type { AppProcess } from '../scripts/processes.js';
-import { startWeb } from '../scripts/web.js';
-import { DEMO_PASSWORD, startStack, type Stack } from './stack.js';
+import { startBrowserStack, type BrowserStack } from './browser.js';
+import { DEMO_PASSWORD, type Stack } from './stack.js';
 import { TestClient } from './client.js';
 
 /**
@@ -18,25 +15,16 @@ import { TestClient } from './client.js';
  * nothing scrolls sideways. Screenshots of the main screens, desktop and phone, both languages,
  * are saved under .mchat/screenshots/.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve('.mchat/screenshots');
 const AGENT_REPLY_MS = 20_000;
 const DESKTOP = { width: 1400, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 /** A discount agent of the test's own that speaks Chinese: every discount needs Wang Fang's approval. */
-const AGENT = { id: 'a_discount', name: '折扣助手' };
+const AGENT = { id: 'a_discount', name: '折扣助手', title: '定价' };
 const SUMMARY = 'SO-1001 给 ACME 打 15% 折扣';
 function agentReply(): AgentReply {
   return { text: '这个折扣需要审批，我已请王芳决定。', needs_approval: { approver: 'u_wang', summary: SUMMARY } };
-}
-
-function startAgent(port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(agentReply())));
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
 /** What the seed and this test put on the screens that is not the app's own wording: names, job titles, the product. */
@@ -76,22 +64,13 @@ async function englishWords(page: Page): Promise<string[]> {
 const overflowsSideways = (page: Page) => page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('web app in Chinese and on a phone', () => {
-  let stack: Stack | undefined;
-  let web: AppProcess | undefined;
-  let browser: Browser | undefined;
-  let agent: Server | undefined;
+  let browsing: BrowserStack | undefined;
+  let stack: Stack;
   let webUrl = '';
   let li: Page;
   let wang: Page;
-  const pageErrors: string[] = [];
 
-  async function newPage(locale: string, viewport = DESKTOP): Promise<Page> {
-    const context: BrowserContext = await browser!.newContext({ viewport, locale });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
-    return page;
-  }
+  const newPage = (locale: string, viewport = DESKTOP) => browsing!.newPage({ locale, viewport });
 
   async function shot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
@@ -108,28 +87,9 @@ describe('web app in Chinese and on a phone', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     console.log(`screenshots of the web app: ${SCREENSHOTS}`);
-    stack = await startStack({ worker: true });
-    const port = await freePort();
-    webUrl = `http://127.0.0.1:${port}`;
-    web = await startWeb({ port, origin: webUrl, gatewayUrl: stack.httpUrl, mqttWsUrl: stack.wsUrl, logDir: stack.logDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-
-    const agentPort = await freePort();
-    agent = await startAgent(agentPort);
-    const res = await fetch(`${stack.httpUrl}/api/admin/agent.create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await stack.login('u_wang')}` },
-      body: JSON.stringify({
-        ...AGENT,
-        title: '定价',
-        manager_id: 'u_wang',
-        agent_profile: { model_type: 'rules', webhook_endpoint: `http://127.0.0.1:${agentPort}/`, response_timeout: 5_000 },
-      }),
-    });
-    if (!res.ok) throw new Error(`agent.create: ${res.status} ${await res.text()}`);
+    browsing = await startBrowserStack();
+    ({ stack, webUrl } = browsing);
+    await browsing.createAgent(AGENT, agentReply);
 
     // Zhang Wei has written to Li Lei before she signs in.
     const zhang = await TestClient.connect(stack.mqttUrl, 'u_zhang', await stack.login('u_zhang'), 'seed');
@@ -140,12 +100,7 @@ describe('web app in Chinese and on a phone', () => {
     }
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    agent?.close();
-    await web?.stop();
-    await stack?.stop();
-  });
+  afterAll(() => browsing?.stop());
 
   test('a browser that prefers Chinese gets the login page in Chinese, unasked', async () => {
     const page = await newPage('zh-CN');
@@ -337,6 +292,6 @@ describe('web app in Chinese and on a phone', () => {
   });
 
   test('no uncaught errors in the pages', () => {
-    expect(pageErrors).toEqual([]);
+    expect(browsing!.pageErrors).toEqual([]);
   });
 });

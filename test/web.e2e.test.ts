@@ -1,12 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ulid } from 'ulid';
 import type { AgentReply, Message } from '../schemas/index.js';
-import { freePort } from '../scripts/servers/servers.js';
-import type { AppProcess } from '../scripts/processes.js';
-import { startWeb } from '../scripts/web.js';
-import { DEMO_PASSWORD, startStack, type Stack } from './stack.js';
+import { startBrowserStack, type BrowserStack } from './browser.js';
+import { DEMO_PASSWORD, type Stack } from './stack.js';
 import { TestClient } from './client.js';
 
 /**
@@ -15,15 +12,14 @@ import { TestClient } from './client.js';
  * workflow, receive a colleague's message live, have an agent's plan approved or rejected on the
  * approvals page, and hand a chat to a human.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/mchat-chat.png';
 const AGENT_REPLY_MS = 20_000;
 
 /**
  * A pricing agent of the test's own, so the approval flow does not depend on what the demo agents
- * say: any discount needs Wang Fang's approval. It does not check signatures; the SDK's tests do.
+ * say: any discount needs Wang Fang's approval.
  */
-const PRICING = { id: 'a_pricing', name: 'Pricing Bot' };
+const PRICING = { id: 'a_pricing', name: 'Pricing Bot', title: 'AI pricing assistant' };
 function pricingReply(text: string): AgentReply {
   const discount = /discount (\d+)%/i.exec(text)?.[1];
   if (!discount) return { text: 'Ask me for a discount, e.g. "discount 10%".' };
@@ -33,36 +29,15 @@ function pricingReply(text: string): AgentReply {
   };
 }
 
-function startPricingAgent(port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      const { message } = JSON.parse(body) as { message: { body: { text?: string } } };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pricingReply(message.body.text ?? '')));
-    });
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
-}
-
 describe('web app in a browser', () => {
-  let stack: Stack | undefined;
-  let web: AppProcess | undefined;
-  let browser: Browser | undefined;
-  let pricingAgent: Server | undefined;
+  let browsing: BrowserStack | undefined;
+  let stack: Stack;
   let webUrl = '';
   let li: Page;
   let wang: Page;
-  const pageErrors: string[] = [];
 
-  async function newPage(): Promise<Page> {
-    // English whatever the machine's language: the app follows the browser's (test/web-i18n.e2e.test.ts covers Chinese).
-    const context: BrowserContext = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
-    return page;
-  }
+  // English whatever the machine's language: the app follows the browser's (test/web-i18n.e2e.test.ts covers Chinese).
+  const newPage = () => browsing!.newPage({ locale: 'en-US' });
 
   async function signIn(page: Page, employeeId: string, password: string): Promise<void> {
     await page.getByLabel('Employee id').fill(employeeId);
@@ -99,42 +74,13 @@ describe('web app in a browser', () => {
   const approvalsLink = (page: Page) => page.getByRole('banner').getByRole('link', { name: /^Approvals/ });
   const approval = (page: Page, summary: string) => page.getByRole('main').getByRole('article').filter({ hasText: summary });
 
-  /** The admin creates the test's pricing agent, managed by Wang Fang, through the HTTP API. */
-  async function createPricingAgent(): Promise<void> {
-    const port = await freePort();
-    pricingAgent = await startPricingAgent(port);
-    const res = await fetch(`${stack!.httpUrl}/api/admin/agent.create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await stack!.login('u_wang')}` },
-      body: JSON.stringify({
-        ...PRICING,
-        title: 'AI pricing assistant',
-        manager_id: 'u_wang',
-        agent_profile: { model_type: 'rules', webhook_endpoint: `http://127.0.0.1:${port}/`, response_timeout: 5_000 },
-      }),
-    });
-    if (!res.ok) throw new Error(`agent.create: ${res.status} ${await res.text()}`);
-  }
-
   beforeAll(async () => {
-    stack = await startStack({ worker: true });
-    const port = await freePort();
-    webUrl = `http://127.0.0.1:${port}`;
-    // The production build (made by the global setup), as npm start serves it.
-    web = await startWeb({ port, origin: webUrl, gatewayUrl: stack.httpUrl, mqttWsUrl: stack.wsUrl, logDir: stack.logDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    await createPricingAgent();
+    browsing = await startBrowserStack();
+    ({ stack, webUrl } = browsing);
+    await browsing.createAgent(PRICING, pricingReply);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    pricingAgent?.close();
-    await web?.stop();
-    await stack?.stop();
-  });
+  afterAll(() => browsing?.stop());
 
   test('/ sends a stranger to /login, and a wrong password shows the gateway’s message', async () => {
     const page = await newPage();
@@ -268,12 +214,12 @@ describe('web app in a browser', () => {
 
   test('attachment links in messages open on the app’s own origin; a tampered link is refused', async () => {
     const bytes = Buffer.from('quarterly figures\n'.repeat(100));
-    const token = await stack!.login('u_li');
-    const up = await fetch(`${stack!.httpUrl}/api/files?name=q3.txt`, {
+    const token = await stack.login('u_li');
+    const up = await fetch(`${stack.httpUrl}/api/files?name=q3.txt`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: bytes,
     });
     const file = (await up.json()) as { object_id: string; name: string; size: number; type: string; sha256: string };
-    const client = await TestClient.connect(stack!.mqttUrl, 'u_li', token, 'files');
+    const client = await TestClient.connect(stack.mqttUrl, 'u_li', token, 'files');
     try {
       const sent = await client.ok<{ conversation_id: string; seq: number }>('msg.send', {
         to: { direct: 'u_zhang' }, client_msg_id: ulid(), body: { text: 'figures', attachments: [file] },
@@ -294,6 +240,6 @@ describe('web app in a browser', () => {
   });
 
   test('no uncaught errors in the pages', () => {
-    expect(pageErrors).toEqual([]);
+    expect(browsing!.pageErrors).toEqual([]);
   });
 });
