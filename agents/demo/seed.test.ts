@@ -43,9 +43,11 @@ describe('seedDemo', () => {
     expect(secrets.has(opts.agentSecret)).toBe(false);
   });
 
-  it('gives the finance and research agents their triggers and a human manager to hand off to', async () => {
-    expect((await employee('a_finance'))?.agent_profile?.trigger_keywords).toEqual(expect.arrayContaining(['退款', 'refund', '发票', 'invoice']));
-    expect((await employee('a_research'))?.agent_profile?.trigger_keywords).toEqual(expect.arrayContaining(['调研', 'research']));
+  it('gives the finance and research agents capability cards with their triggers, and a human manager to hand off to', async () => {
+    // Each capability card carries the keywords that route to it.
+    const keywords = async (id: string) => (await employee(id))?.agent_profile?.capabilities.flatMap((c) => c.trigger_keywords);
+    expect(await keywords('a_finance')).toEqual(expect.arrayContaining(['退款', 'refund', '发票', 'invoice']));
+    expect(await keywords('a_research')).toEqual(expect.arrayContaining(['调研', 'research']));
     for (const id of DEMO_AGENT_IDS) {
       const manager = await employee((await employee(id))!.manager_id!);
       expect(manager?.is_ai_agent, id).toBe(false);
