@@ -1,5 +1,8 @@
 import type { Message } from '../../../schemas/index.js';
 
+/** How far one's own message has been read: by a direct chat's peer, or by how many of a group. */
+export type Receipt = { kind: 'direct'; read: boolean } | { kind: 'group'; count: number | undefined };
+
 /**
  * The most a group's readers are known to number for the message at `seq`: whoever read up to a
  * later seq read this one too, so the nearest aggregate receipt at or after it is a lower bound.
