@@ -188,9 +188,11 @@ export async function importOrganisation(ctx: AdminContext, p: AdminPayload<'adm
   const employees = fresh('employee', files.employee, dbEmployees);
   // A group the file's agents auto-join has them as members once imported: a re-import is not a change.
   const joiners = new Set(files.agent.map((a) => a.v.id));
-  const withoutJoiners = (g: Group) => ({ ...g, owner_id: g.owner_id, members: g.members.filter((id) => !joiners.has(id)) });
+  const withoutJoiners = (g: Group) => ({ ...g, members: g.members.filter((id) => !joiners.has(id)) });
+  // Compared without the joiners, written as the file has them.
+  const asInFile = new Map(files.group.map((g) => [g.item, g]));
   const groups = fresh('group', files.group.map((g) => ({ ...g, v: withoutJoiners(g.v) })), dbGroups.map(withoutJoiners))
-    .map((g) => files.group.find((f) => f.item === g.item)!);
+    .map((g) => asInFile.get(g.item)!);
   const agents = fresh('agent', files.agent, dbEmployees as unknown as Doc['agent'][]);
 
   const knownDepartments = new Set([...inDb, ...files.department.map((d) => d.v.id)]);
