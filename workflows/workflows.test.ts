@@ -279,7 +279,11 @@ describe('approval', () => {
   }
 
   it('waits for the approver; only they may decide; approval relays on', async () => {
-    const { id, s } = scenario({ a_one: () => needsApproval('a_two'), a_two: () => reply({ text: 'refund paid' }) });
+    // a_two answers only once the second decision was tried: until then the workflow runs, so that
+    // decision meets the decided task, not a finished workflow.
+    let secondTried!: () => void;
+    const tried = new Promise<void>((resolve) => (secondTried = resolve));
+    const { id, s } = scenario({ a_one: () => needsApproval('a_two'), a_two: async () => (await tried, reply({ text: 'refund paid' })) });
     const handle = await interaction(id);
     const task = await pendingTask(handle);
     expect(task).toMatchObject({ approver_id: 'u_zhang', asker_id: 'u_li', requested_by: 'a_one', state: 'pending' });
@@ -289,6 +293,7 @@ describe('approval', () => {
     expect(decided).toMatchObject({ state: 'approved', decision: { by: 'u_zhang', comment: 'ok' } });
     // Decided once: a second decision is refused.
     const again = await handle.executeUpdate('decide', { args: [decide('u_zhang', 'reject', task.task_id)] }).catch((e: unknown) => e);
+    secondTried();
     expect((again as { cause?: Error }).cause?.message).toMatch(/^E_CONFLICT/);
     const result = await handle.result();
     expect(result.status).toBe('completed');
