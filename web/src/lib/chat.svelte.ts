@@ -14,6 +14,8 @@ export class Chat implements SessionListener {
   readonly me: PublicProfile;
   conversations = $state<ConversationSummary[]>([]);
   openId = $state<string | null>(null);
+  /** The message the next send replies to, if any. */
+  quoting = $state<Message | null>(null);
 
   #messages = $state<Record<string, Message[]>>({});
   #hasMore = $state<Record<string, boolean>>({});
@@ -61,16 +63,29 @@ export class Chat implements SessionListener {
     });
   }
 
-  /** Sends `text` to the open conversation; resolves true once the gateway stored it. */
-  async send(text: string): Promise<boolean> {
+  quote(m: Message): void {
+    this.quoting = m;
+  }
+
+  cancelQuote(): void {
+    this.quoting = null;
+  }
+
+  /**
+   * Sends `text` to the open conversation (replying to `quoting`, mentioning `mentions` besides
+   * the `@id`s written in it); resolves true once the gateway stored it.
+   */
+  async send(text: string, mentions: string[] = []): Promise<boolean> {
     const id = this.openId;
     if (!id || !text.trim()) return false;
+    const quote = this.quoting?.conversation_id === id ? this.quoting.msg_id : undefined;
     return this.#session.attempt(async () => {
-      const body = { text, mentions: parseMentions(text) };
+      const body = { text, mentions: [...parseMentions(text), ...mentions].filter((m, i, all) => all.indexOf(m) === i), ...(quote ? { quote_msg_id: quote } : {}) };
       const client_msg_id = this.#clientMsgId;
       // Retried through reconnects and restarts; the same id keeps it to one stored message.
       const sent = await this.#session.send(recipientOf(id, this.me.id), body, { clientMsgId: client_msg_id, giveUpAfterMs: 30_000 });
       this.#clientMsgId = randomHex(12);
+      if (quote && this.quoting?.msg_id === quote) this.quoting = null;
       // Shown at once; the echo on our inbox or group topic merges into it by seq.
       this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body: { ...body, attachments: [] } });
       return true;
