@@ -1,10 +1,11 @@
-import { directConversationId, type ConversationSummary, type Event, type Message, type PublicProfile } from '$schemas';
+import { directConversationId, type ConversationSummary, type Event, type Group, type Message, type Presence, type PublicProfile } from '$schemas';
 import { applyMessage, directStub, recipientOf, sortConversations } from './conversations';
 import type { Directory } from './directory.svelte';
 import type { Handoffs } from './handoffs.svelte';
 import { randomHex } from './ids';
 import { parseMentions } from './mentions';
 import { mergeMessages } from './messages';
+import { newestSeq } from './read-state';
 import type { Session, SessionListener } from './session.svelte';
 
 const PAGE = 50;
@@ -24,6 +25,14 @@ export class Chat implements SessionListener {
   readonly messages = $derived((this.openId && this.#messages[this.openId]) || []);
   readonly hasMore = $derived(this.openId ? (this.#hasMore[this.openId] ?? false) : false);
 
+  /** Each colleague's presence as `mchat/status/+` last said; unknown ones are not shown. */
+  presence = $state<Record<string, Presence['state']>>({});
+  /** Direct chats: how far the peer has read. Groups: each aggregate receipt's seq → read_count. */
+  peerRead = $state<Record<string, number>>({});
+  groupReads = $state<Record<string, Record<number, number>>>({});
+  // How far this employee is known to have read each conversation, so each seq is sent once.
+  #readSent: Record<string, number> = {};
+
   readonly #session: Session;
   readonly #directory: Directory;
   readonly #handoffs: Handoffs;
@@ -38,9 +47,74 @@ export class Chat implements SessionListener {
   }
 
   async select(id: string): Promise<void> {
+    if (id !== this.openId) this.quoting = null;
     this.openId = id;
     this.conversations = this.conversations.map((c) => (c.conversation_id === id && c.unread ? { ...c, unread: 0 } : c));
     if (!this.#messages[id]) await this.#session.attempt(() => this.#loadLatest(id));
+    this.markSeen();
+  }
+
+  quote(msg: Message): void {
+    this.quoting = msg;
+  }
+
+  cancelQuote(): void {
+    this.quoting = null;
+  }
+
+  /**
+   * Tells the gateway the open conversation was seen up to its newest message, so the unread
+   * count stays right on reload and on other devices. Only while the page is in sight.
+   */
+  markSeen(): void {
+    const id = this.openId;
+    if (!id || (typeof document !== 'undefined' && document.visibilityState !== 'visible')) return;
+    const seq = newestSeq(this.#messages[id] ?? []);
+    if (seq <= (this.#readSent[id] ?? 0)) return;
+    this.#readSent[id] = seq;
+    void this.#session.request('msg.read', { conversation_id: id, seq }).catch(() => {
+      delete this.#readSent[id]; // tried again with the next message or visit
+    });
+  }
+
+  /** Recalls one of our own messages; everyone sees it recalled through the recall event. */
+  async recall(msg: Message): Promise<void> {
+    await this.#session.attempt(async () => {
+      await this.#session.request('msg.recall', { msg_id: msg.msg_id });
+      this.#onRecall(msg.conversation_id, msg.msg_id);
+    });
+  }
+
+  /** Who has read `msg` (a group's reader list), or undefined when it could not be asked. */
+  async readers(msg: Message): Promise<string[] | undefined> {
+    return this.#session.attempt(async () => {
+      const r = await this.#session.request('msg.readers', { conversation_id: msg.conversation_id, seq: msg.seq });
+      return r.readers;
+    }, undefined);
+  }
+
+  /** Creates a group with us as its owner and opens it. */
+  async createGroup(name: string, members: string[]): Promise<Group | undefined> {
+    return this.#session.attempt(async () => {
+      const { group } = await this.#session.request('group.create', { name, members });
+      await this.#refreshList();
+      const id = `g:${group.id}`;
+      if (!this.conversations.some((c) => c.conversation_id === id)) {
+        this.conversations = [{ conversation_id: id, kind: 'group', title: group.name, group_id: group.id, last_seq: 0, unread: 0 }, ...this.conversations];
+      }
+      await this.select(id);
+      return group;
+    }, undefined);
+  }
+
+  /** A group we are no longer in: off the list, and closed if it was open. */
+  forget(conversationId: string): void {
+    this.conversations = this.conversations.filter((c) => c.conversation_id !== conversationId);
+    if (this.openId === conversationId) this.openId = null;
+  }
+
+  presenceChanged(employeeId: string, presence: Presence): void {
+    this.presence[employeeId] = presence.state;
   }
 
   async startDirect(peer: PublicProfile): Promise<void> {
@@ -61,14 +135,6 @@ export class Chat implements SessionListener {
       this.#merge(id, page.messages);
       this.#hasMore[id] = page.has_more;
     });
-  }
-
-  quote(m: Message): void {
-    this.quoting = m;
-  }
-
-  cancelQuote(): void {
-    this.quoting = null;
   }
 
   /**
@@ -106,6 +172,11 @@ export class Chat implements SessionListener {
     await this.#refreshList();
   }
 
+  /** Reads the list again (after a change to a group, say). */
+  refresh(): Promise<void> {
+    return this.#session.attempt(() => this.#refreshList());
+  }
+
   async #refreshList(): Promise<void> {
     const { conversations } = await this.#session.request('conv.list', {});
     this.#handoffs.listed(conversations);
@@ -136,11 +207,23 @@ export class Chat implements SessionListener {
       case 'recall':
         this.#onRecall(event.conversation_id, event.msg_id);
         break;
-      case 'notify':
-        this.#session.notice = event.text;
+      case 'receipt':
+        if (event.reader && event.reader !== this.me.id) this.peerRead[event.conversation_id] = Math.max(this.peerRead[event.conversation_id] ?? 0, event.seq);
+        if (event.read_count !== undefined) this.groupReads[event.conversation_id] = { ...this.groupReads[event.conversation_id], [event.seq]: event.read_count };
         break;
-      // Receipts are not shown yet; workflows, tasks and hand-offs have stores of their own.
+      case 'notify':
+        this.#onNotify(event);
+        break;
+      // Workflows, tasks and hand-offs have stores of their own.
     }
+  }
+
+  #onNotify(event: Extract<Event, { type: 'notify' }>): void {
+    const conversationId = (event.data as { conversation_id?: unknown } | undefined)?.conversation_id;
+    // Joining and leaving show in the list itself; the gateway's wording of them is English only.
+    if (event.kind === 'group_left' && typeof conversationId === 'string') return this.forget(conversationId);
+    if (event.kind === 'group_joined') return void this.#session.attempt(() => this.#refreshList());
+    this.#session.notice = event.text;
   }
 
   #onMessage(msg: Message): void {
@@ -150,6 +233,7 @@ export class Chat implements SessionListener {
     const next = applyMessage(this.conversations, msg, { me: this.me.id, openId: this.openId });
     if (next) this.conversations = next;
     else void this.#session.attempt(() => this.#refreshList()); // someone started a conversation with us
+    if (id === this.openId) this.markSeen();
   }
 
   #onRecall(conversationId: string, msgId: string): void {
