@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../schemas/index.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -65,7 +66,7 @@ const Env = z.object({
   /** Where uploaded files go: a folder under MCHAT_DATA_DIR/objects, or an S3-compatible bucket. */
   MCHAT_OBJECT_STORE: z.enum(['local', 's3']).default('local'),
   /** The largest file one upload may be. */
-  MCHAT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(25 * 1024 * 1024),
+  MCHAT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(DEFAULT_MAX_UPLOAD_BYTES),
   /** How long a signed file link works. */
   MCHAT_LINK_TTL_SECONDS: z.coerce.number().int().min(1).default(600),
   /** S3 (MCHAT_OBJECT_STORE=s3): endpoint for MinIO and other non-AWS servers; the SDK's default chain supplies unset credentials. */

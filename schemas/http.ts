@@ -65,6 +65,8 @@ export const UploadQuery = z.object({
   name: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
     .describe('The file name, as recipients will see and save it.'),
 });
+/** The largest upload when `MCHAT_MAX_UPLOAD_BYTES` is unset; the web app refuses bigger files before sending. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 /** What `POST /api/files` stored: give `object_id` and `sha256` back in a message's attachment. */
 export const UploadResult = z.object({
   object_id: Id,
@@ -73,6 +75,7 @@ export const UploadResult = z.object({
   type: Attachment.shape.type,
   sha256: Attachment.shape.sha256,
 });
+export type UploadResult = z.infer<typeof UploadResult>;
 export const FileParams = z.object({ object_id: Id });
 /** The signed part of a file link; the gateway writes both, clients only follow the link. */
 export const FileLinkQuery = z.object({

@@ -42,6 +42,7 @@ export const Attachment = z.object({
   /** A short-lived signed download link the gateway adds to each message it hands out; never stored. */
   url: z.string().max(2048).optional(),
 });
+export type Attachment = z.infer<typeof Attachment>;
 
 /** A card is structured content an agent renders: a title, fields and optional actions. */
 export const Card = z.object({

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     gatewayUrl,
     mqttWsUrl: config.PUBLIC_MQTT_WS_URL,
     logDir,
+    maxUploadBytes: config.MCHAT_MAX_UPLOAD_BYTES,
   }));
   for (const app of apps) {
     app.child.once('exit', (code) => {

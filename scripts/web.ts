@@ -31,13 +31,24 @@ export interface WebOptions {
   gatewayUrl: string;
   mqttWsUrl: string;
   logDir: string;
+  /** The gateway's MCHAT_MAX_UPLOAD_BYTES, when set: the app refuses bigger files before sending. */
+  maxUploadBytes?: number;
 }
 
 export async function startWeb(opts: WebOptions): Promise<AppProcess> {
   const web = startApp(
     'web',
     [BUILD_ENTRY],
-    { HOST: '127.0.0.1', PORT: String(opts.port), ORIGIN: opts.origin, GATEWAY_URL: opts.gatewayUrl, PUBLIC_MQTT_WS_URL: opts.mqttWsUrl },
+    {
+      HOST: '127.0.0.1',
+      PORT: String(opts.port),
+      ORIGIN: opts.origin,
+      GATEWAY_URL: opts.gatewayUrl,
+      PUBLIC_MQTT_WS_URL: opts.mqttWsUrl,
+      // Uploads stream through to the gateway, which enforces MCHAT_MAX_UPLOAD_BYTES itself.
+      BODY_SIZE_LIMIT: 'Infinity',
+      ...(opts.maxUploadBytes ? { MCHAT_MAX_UPLOAD_BYTES: String(opts.maxUploadBytes) } : {}),
+    },
     opts.logDir,
   );
   await waitFor('the web app', () => httpOk(`http://127.0.0.1:${opts.port}/login`), web);

@@ -31,8 +31,8 @@ export interface BrowserStack {
  * The web app in a real browser against a real gateway and worker (test/stack.ts), served from its
  * production build (made by the global setup) as `npm start` serves it.
  */
-export async function startBrowserStack(): Promise<BrowserStack> {
-  const stack = await startStack({ worker: true });
+export async function startBrowserStack({ maxUploadBytes }: { maxUploadBytes?: number } = {}): Promise<BrowserStack> {
+  const stack = await startStack({ worker: true, ...(maxUploadBytes ? { env: { MCHAT_MAX_UPLOAD_BYTES: String(maxUploadBytes) } } : {}) });
   const agents: Server[] = [];
   let web: AppProcess | undefined;
   let browser: Browser | undefined;
@@ -45,7 +45,7 @@ export async function startBrowserStack(): Promise<BrowserStack> {
   try {
     const port = await freePort();
     const webUrl = `http://127.0.0.1:${port}`;
-    web = await startWeb({ port, origin: webUrl, gatewayUrl: stack.httpUrl, mqttWsUrl: stack.wsUrl, logDir: stack.logDir });
+    web = await startWeb({ port, origin: webUrl, gatewayUrl: stack.httpUrl, mqttWsUrl: stack.wsUrl, logDir: stack.logDir, ...(maxUploadBytes ? { maxUploadBytes } : {}) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const pageErrors: string[] = [];
     const opened = browser;

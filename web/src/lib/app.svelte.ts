@@ -1,9 +1,11 @@
 import { createContext } from 'svelte';
 import type { PublicProfile } from '$schemas';
 import { Approvals } from './approvals.svelte';
+import { Capabilities } from './capabilities.svelte';
 import { Chat } from './chat.svelte';
 import { Directory } from './directory.svelte';
 import { Handoffs } from './handoffs.svelte';
+import { Notifier } from './notifier.svelte';
 import { Session } from './session.svelte';
 import { Workflows } from './workflows.svelte';
 
@@ -15,6 +17,8 @@ export class AppState {
   readonly workflows: Workflows;
   readonly approvals: Approvals;
   readonly handoffs: Handoffs;
+  readonly capabilities: Capabilities;
+  readonly notifier: Notifier;
 
   constructor(me: PublicProfile) {
     this.session = new Session(me);
@@ -23,7 +27,9 @@ export class AppState {
     this.chat = new Chat(this.session, this.directory, this.handoffs);
     this.workflows = new Workflows(this.session);
     this.approvals = new Approvals(this.session);
-    this.session.listen(this.chat, this.workflows, this.approvals, this.handoffs);
+    this.capabilities = new Capabilities(this.session);
+    this.notifier = new Notifier(me.id, (id) => this.directory.nameOf(id), (id) => void this.chat.select(id));
+    this.session.listen(this.chat, this.workflows, this.approvals, this.handoffs, this.capabilities, this.notifier);
   }
 }
 

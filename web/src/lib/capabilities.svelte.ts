@@ -1,5 +1,5 @@
 import type { CapabilityCard, ConversationSummary, PublicProfile } from '$schemas';
-import type { Session } from './session.svelte';
+import type { Session, SessionListener } from './session.svelte';
 
 export interface AgentSkill {
   agent: PublicProfile;
@@ -7,21 +7,21 @@ export interface AgentSkill {
 }
 
 /** The agents' capability cards, and which agents take part in a conversation. */
-export class Capabilities {
+export class Capabilities implements SessionListener {
   skills = $state<AgentSkill[]>([]);
   /** The members of the groups looked at, by conversation id. */
   #members = $state<Record<string, string[]>>({});
 
   readonly #session: Session;
-  #loaded = false;
 
   constructor(session: Session) {
     this.#session = session;
   }
 
-  async load(): Promise<void> {
-    if (this.#loaded) return;
-    this.#loaded = true;
+  event(): void {}
+
+  /** Read at every (re)connection: agents and their skills change while a tab stays open. */
+  async online(): Promise<void> {
     const { capabilities } = await this.#session.request('agent.capabilities', {});
     this.skills = capabilities.flatMap(({ card, agents }) => agents.map((agent) => ({ agent, card })));
   }

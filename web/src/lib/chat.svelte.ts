@@ -1,4 +1,4 @@
-import { directConversationId, type ConversationSummary, type Event, type Group, type Message, type Presence, type PublicProfile } from '$schemas';
+import { directConversationId, type ConversationSummary, type Event, type Attachment, type Group, type Message, type Presence, type PublicProfile } from '$schemas';
 import { applyMessage, directStub, recipientOf, sortConversations } from './conversations';
 import type { Directory } from './directory.svelte';
 import type { Handoffs } from './handoffs.svelte';
@@ -138,22 +138,27 @@ export class Chat implements SessionListener {
   }
 
   /**
-   * Sends `text` to the open conversation (replying to `quoting`, mentioning `mentions` besides
-   * the `@id`s written in it); resolves true once the gateway stored it.
+   * Sends `text` and uploaded `attachments` to the open conversation (replying to `quoting`,
+   * mentioning `mentions` besides the `@id`s written in it); resolves true once the gateway stored it.
    */
-  async send(text: string, mentions: string[] = []): Promise<boolean> {
+  async send(text: string, mentions: string[] = [], attachments: Attachment[] = []): Promise<boolean> {
     const id = this.openId;
-    if (!id || !text.trim()) return false;
+    if (!id || (!text.trim() && attachments.length === 0)) return false;
     const quote = this.quoting?.conversation_id === id ? this.quoting.msg_id : undefined;
     return this.#session.attempt(async () => {
-      const body = { text, mentions: [...parseMentions(text), ...mentions].filter((m, i, all) => all.indexOf(m) === i), ...(quote ? { quote_msg_id: quote } : {}) };
+      const body = {
+        ...(text.trim() ? { text } : {}),
+        mentions: [...parseMentions(text), ...mentions].filter((m, i, all) => all.indexOf(m) === i),
+        attachments,
+        ...(quote ? { quote_msg_id: quote } : {}),
+      };
       const client_msg_id = this.#clientMsgId;
       // Retried through reconnects and restarts; the same id keeps it to one stored message.
       const sent = await this.#session.send(recipientOf(id, this.me.id), body, { clientMsgId: client_msg_id, giveUpAfterMs: 30_000 });
       this.#clientMsgId = randomHex(12);
       if (quote && this.quoting?.msg_id === quote) this.quoting = null;
       // Shown at once; the echo on our inbox or group topic merges into it by seq.
-      this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body: { ...body, attachments: [] } });
+      this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body });
       return true;
     }, false);
   }

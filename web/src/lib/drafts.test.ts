@@ -42,4 +42,12 @@ describe('Drafts', () => {
     store.setItem('mchat.outbox.g:x', '{not json');
     expect(drafts.queued('g:x')).toEqual([]);
   });
+  it('keeps uploaded files with a queued message and drops an entry whose files are not attachments', () => {
+    const store = new MemoryStorage();
+    const file = { name: 'a.png', size: 3, type: 'image/png', sha256: 'a'.repeat(64), object_id: '01JABCDEFGHJKMNPQRSTVWXYZ0' };
+    new Drafts(store).keepQueue('g:x', [{ text: '', mentions: [], attachments: [file] }]);
+    expect(new Drafts(store).queued('g:x')).toEqual([{ text: '', mentions: [], attachments: [file] }]);
+    store.setItem('mchat.outbox.g:x', JSON.stringify([{ text: 'x', mentions: [], attachments: [{ name: 'no hash' }] }, { text: 'kept', mentions: [] }]));
+    expect(new Drafts(store).queued('g:x').map((q) => q.text)).toEqual(['kept']);
+  });
 });

@@ -1,8 +1,15 @@
+import { z } from 'zod';
+import { Attachment } from '../../../schemas/index.js';
+
 /** A message written while offline, sent when the connection is back. */
 export interface Queued {
   text: string;
   mentions: string[];
+  /** Files already uploaded, sent with the text. */
+  attachments?: Attachment[];
 }
+
+const Attachments = z.array(Attachment);
 
 const draftKey = (conversationId: string) => `mchat.draft.${conversationId}`;
 const queueKey = (conversationId: string) => `mchat.outbox.${conversationId}`;
@@ -44,5 +51,5 @@ export class Drafts {
 
 function isQueued(v: unknown): v is Queued {
   const q = v as Queued;
-  return typeof q === 'object' && q !== null && typeof q.text === 'string' && Array.isArray(q.mentions);
+  return typeof q === 'object' && q !== null && typeof q.text === 'string' && Array.isArray(q.mentions) && (q.attachments === undefined || Attachments.safeParse(q.attachments).success);
 }

@@ -43,7 +43,9 @@ describe('formatDateTime', () => {
 describe('formatSize and formatCount', () => {
   it('round sizes up to whole kilobytes, never to zero', () => {
     expect(formatSize(1, 'en')).toBe('1 kB');
-    expect(formatSize(2_000_000, 'en')).toBe('1,954 kB');
+    expect(formatSize(1_000_000, 'en')).toBe('977 kB');
+    expect(formatSize(2_000_000, 'en')).toBe('1.9 MB');
+    expect(formatSize(25 * 1024 * 1024, 'zh-CN')).toBe('25 MB');
   });
 
   it('cap badge counts at 99+', () => {

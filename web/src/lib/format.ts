@@ -22,6 +22,7 @@ export function formatTime(ts: number, locale: string, now = Date.now()): string
 
 /** A file's size in kilobytes (at least 1), with the locale's digits and unit. */
 export function formatSize(bytes: number, locale: string): string {
+  if (bytes >= 1024 * 1024) return new Intl.NumberFormat(locale, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 1 }).format(bytes / (1024 * 1024));
   return new Intl.NumberFormat(locale, { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 0 }).format(Math.max(1, Math.ceil(bytes / 1024)));
 }
 

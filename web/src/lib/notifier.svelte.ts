@@ -13,7 +13,8 @@ export class Notifier implements SessionListener {
   readonly #me: string;
   readonly #nameOf: (id: string) => string;
   readonly #open: (conversationId: string) => void;
-  readonly #mutes = new Mutes(localStorage);
+  // The page is also rendered on the server, where there is no storage: mutes are read in the browser only.
+  readonly #mutes = typeof localStorage === 'undefined' ? undefined : new Mutes(localStorage);
 
   constructor(me: string, nameOf: (id: string) => string, open: (conversationId: string) => void) {
     this.#me = me;
@@ -28,17 +29,17 @@ export class Notifier implements SessionListener {
 
   muted(conversationId: string): boolean {
     void this.#version;
-    return this.#mutes.has(conversationId);
+    return this.#mutes?.has(conversationId) ?? false;
   }
 
   setMuted(conversationId: string, muted: boolean): void {
-    this.#mutes.set(conversationId, muted);
+    this.#mutes?.set(conversationId, muted);
     this.#version++;
   }
 
   event(event: Event): void {
     if (this.permission !== 'granted' || !document.hidden) return;
-    const alert = alertFor(event, this.#me, (id) => this.#mutes.has(id), this.#nameOf);
+    const alert = alertFor(event, this.#me, (id) => this.muted(id), this.#nameOf);
     if (!alert) return;
     const title = event.type === 'task' ? m.notify_task_title({ name: alert.from }) : alert.from;
     const shown = new Notification(title, { body: alert.body, tag: alert.tag });

@@ -65,3 +65,27 @@ export async function fileFromGateway(objectId: string, search: string): Promise
   }
   return new Response(res.body, { status: res.status, headers });
 }
+
+/**
+ * Streams an upload on to the gateway's `POST /api/files` as the signed-in employee; its answer,
+ * the stored file or a protocol error, comes back as it is.
+ */
+export async function uploadToGateway(token: string, request: Request, name: string): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': request.headers.get('content-type') || 'application/octet-stream' };
+  const length = request.headers.get('content-length');
+  if (length) headers['content-length'] = length;
+  let res: Response;
+  try {
+    res = await fetch(new URL(`/api/files?${new URLSearchParams({ name })}`, gatewayUrl()), {
+      method: 'POST',
+      headers,
+      body: request.body,
+      // Node's fetch needs this to stream a request body.
+      duplex: 'half',
+      signal: AbortSignal.timeout(10 * 60_000),
+    } as RequestInit);
+  } catch {
+    return Response.json({ error: { code: 'E_UNAVAILABLE', message: 'The MChat gateway cannot be reached. Try again shortly.' } }, { status: 503 });
+  }
+  return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
+}

@@ -1,5 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { env } from '$env/dynamic/public';
+import { maxUploadBytes } from '$lib/server/limits';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = ({ locals }) => {
@@ -9,5 +10,6 @@ export const load: LayoutServerLoad = ({ locals }) => {
     employee: locals.session.employee,
     token: locals.session.token,
     wsUrl: env.PUBLIC_MQTT_WS_URL || 'ws://localhost:8083/mqtt',
+    maxUploadBytes: maxUploadBytes(),
   };
 };
