@@ -202,7 +202,7 @@ describe('the chat between two people in two browsers', () => {
   });
 
   test('Zhang replies quoting Li’s message, and Li recalls one of hers, on both screens', async () => {
-    await heading(zhang, 'Li Lei');
+    await open(zhang, 'Li Lei');
     await message(zhang, 'the PO number is 4711.').getByRole('button', { name: 'Reply to Li Lei' }).click();
     await zhang.getByText('Replying to Li Lei: the PO number is 4711.').waitFor();
     await say(zhang, 'Thanks, got it.');
