@@ -113,6 +113,7 @@ describe('the chat between two people in two browsers', () => {
     await box(li).fill('The Q4 chart');
     await box(li).press('Enter');
     await tray.waitFor({ state: 'detached' });
+    await message(li, 'The Q4 chart').getByRole('img', { name: 'q4-chart.png' }).waitFor();
 
     // Zhang's copy comes with a signed link, followed on the app's origin, and shows inline.
     const image = message(zhang, 'The Q4 chart').getByRole('img', { name: 'q4-chart.png' });
@@ -189,15 +190,20 @@ describe('the chat between two people in two browsers', () => {
 
     await zhang.reload();
     await connected(zhang);
+    // The reload comes back to the conversation that was open, which is in the address.
+    await heading(zhang, 'Finance team');
+    expect(new URL(zhang.url()).searchParams.get('c')).toBe('g:g_finance');
     await expect.poll(() => unread(zhang, 'Li Lei').textContent()).toBe('2');
 
     await open(zhang, 'Li Lei');
     await message(zhang, 'the PO number is 4711.').waitFor();
     await unread(zhang, 'Li Lei').waitFor({ state: 'detached' });
+    // Away from it again, so what the reload shows is what the gateway kept, not an open chat's zero.
+    await open(zhang, 'Finance team');
     await zhang.reload();
     await connected(zhang);
+    await heading(zhang, 'Finance team');
     await conversation(zhang, 'Li Lei').waitFor();
-    await nav(zhang).getByRole('button', { name: /^Finance team/ }).waitFor();
     expect(await unread(zhang, 'Li Lei').count()).toBe(0);
   });
 

@@ -85,7 +85,14 @@ export function installServers({ mosquitto = true, browser = false }: InstallOpt
     { name: 'redis-server', program: 'redis-server' },
     { name: 'postgresql', program: postgresBin('postgres') },
     ...(mosquitto ? [{ name: 'mosquitto', program: 'mosquitto' }] : []),
-    ...(browser ? [{ name: 'chromium', program: 'chromium' }] : []),
+    ...(browser
+      ? [
+          { name: 'chromium', program: 'chromium' },
+          // Without them the screenshots show Chinese and emoji as empty boxes.
+          { name: 'fonts-noto-cjk', program: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc' },
+          { name: 'fonts-noto-color-emoji', program: '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf' },
+        ]
+      : []),
   ]);
   buildFerretDb();
   buildTemporal();

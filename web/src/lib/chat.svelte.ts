@@ -157,8 +157,9 @@ export class Chat implements SessionListener {
       const sent = await this.#session.send(recipientOf(id, this.me.id), body, { clientMsgId: client_msg_id, giveUpAfterMs: 30_000 });
       this.#clientMsgId = randomHex(12);
       if (quote && this.quoting?.msg_id === quote) this.quoting = null;
-      // Shown at once; the echo on our inbox or group topic merges into it by seq.
-      this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body });
+      // Shown at once, unless the echo on our inbox or group topic came first: it carries what the
+      // gateway added (signed file links), so this copy must not replace it.
+      if (!this.#messages[id]?.some((m) => m.seq === sent.seq)) this.#onMessage({ ...sent, from: this.me.id, kind: 'text', client_msg_id, body });
       return true;
     }, false);
   }
@@ -175,6 +176,18 @@ export class Chat implements SessionListener {
     // What was missed while away came as messages already (the SDK's catch-up); the list's
     // unread counts and hand-offs may have moved on other devices.
     await this.#refreshList();
+    this.#listed = true;
+    const wanted = this.#wanted;
+    this.#wanted = null;
+    if (wanted) await this.reopen(wanted);
+  }
+
+  #listed = false;
+  #wanted: string | null = null;
+  /** Opens `conversationId` if it is on the list, now or once the list is in (what a reloaded page had open). */
+  async reopen(conversationId: string): Promise<void> {
+    if (!this.#listed) this.#wanted = conversationId;
+    else if (!this.openId && this.conversations.some((c) => c.conversation_id === conversationId)) await this.select(conversationId);
   }
 
   /** Reads the list again (after a change to a group, say). */
