@@ -169,6 +169,20 @@ describe('the chat between two people in two browsers', () => {
     await answer.last().waitFor({ timeout: AGENT_REPLY_MS });
     await open(zhang, GROUP);
     await message(zhang, '@a_sales 查订单 SO-1001').waitFor();
+
+    // Who of the group has read it: a count, and the names on click.
+    const readBy = message(li, '@a_sales 查订单 SO-1001').getByRole('button', { name: /^Read by/ });
+    await readBy.click();
+    await message(li, '@a_sales 查订单 SO-1001').getByRole('list', { name: 'Readers' }).getByText('Zhang Wei').waitFor();
+
+    // The skills panel lists what the group's agent can be asked; one click writes the prompt.
+    await li.getByRole('button', { name: 'Skills' }).click();
+    const skills = li.getByRole('region', { name: 'What the agents here can do' });
+    await skills.getByRole('heading', { name: /Sales Assistant/ }).waitFor();
+    await skills.getByRole('button', { name: '推荐 适合小团队的方案' }).click();
+    expect(await box(li).inputValue()).toBe('@a_sales 推荐 适合小团队的方案');
+    await skills.waitFor({ state: 'detached' });
+    await box(li).fill('');
   });
 
   test('the group’s owner removes Zhang, and the group leaves Zhang’s list', async () => {
@@ -221,6 +235,19 @@ describe('the chat between two people in two browsers', () => {
     await message(zhang, 'This message was recalled.').waitFor();
     expect(await message(zhang, 'Sorry, wrong chat').count()).toBe(0);
     await shot(li, 'chat-direct-en-1400');
+  });
+
+  test('search finds people, groups and messages, with the match marked, and opens them', async () => {
+    const search = li.getByRole('searchbox', { name: 'Search colleagues' });
+    await search.fill('PO number');
+    const hit = li.getByRole('list', { name: 'Messages' }).getByRole('button').filter({ hasText: 'the PO number is 4711.' });
+    expect(await hit.locator('mark').first().textContent()).toMatch(/PO|number/i);
+    await search.fill('Q4');
+    await li.getByRole('list', { name: 'Groups' }).getByRole('button', { name: GROUP }).click();
+    await heading(li, GROUP);
+    await search.fill('PO number');
+    await hit.click();
+    await heading(li, 'Zhang Wei');
   });
 
   test('at 390 px the image and the composer’s attach button fit the phone', async () => {
