@@ -53,6 +53,7 @@ export function commonParts({ m, store, publisher, guards = NO_GUARDS }: Activit
         mentions: input.mentions ?? [],
         attachments: [],
         ...(card ? { card } : {}),
+        ...(input.notice ? { notice: input.notice } : {}),
       },
       client_msg_id: 'wf-' + createHash('sha256').update(`${input.workflow_id}:${input.key}`).digest('hex').slice(0, 40),
       workflow_id: input.workflow_id,

@@ -48,6 +48,7 @@ export function handoffActivities(
       await postMessage({
         from: agent.id, conversation_id: input.conversation_id, workflow_id: input.workflow_id, key: 'handoff-notice',
         text: `I have asked ${human.name} to take over; they will get in touch with you. I will stay quiet here until then.`,
+        notice: { kind: 'handoff_started', human_id: human.id },
         system: true,
       });
       const event = { v: 1, type: 'handoff', handoff } satisfies Event;

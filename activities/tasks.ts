@@ -41,6 +41,7 @@ export function taskActivities({ m, approvalTimeoutMs = 24 * 3600_000 }: Activit
       await postMessage({
         from: task.requested_by, conversation_id: task.conversation_id, workflow_id: task.workflow_id, key: `task:${task.task_id}`,
         text: `@${approver.id} ${missed}${approver.name}, please approve or reject: ${task.summary}`, mentions: [approver.id],
+        notice: { kind: 'approval_requested', approver_id: approver.id, summary: task.summary, ...(before ? { missed_id: before.approver_id } : {}) },
       });
       await toInboxes([approver.id], { v: 1, type: 'task', task });
     },
@@ -63,6 +64,10 @@ export function taskActivities({ m, approvalTimeoutMs = 24 * 3600_000 }: Activit
       await postMessage({
         from: task.requested_by, conversation_id: task.conversation_id, workflow_id: task.workflow_id, key: `decided:${task.task_id}`,
         text: `${approver.name} ${verdict} "${task.summary}"${decided.decision?.comment ? `: ${decided.decision.comment}` : '.'}`,
+        notice: {
+          kind: 'approval_decided', approver_id: approver.id, decision: decision.decision, summary: task.summary,
+          ...(decided.decision?.comment ? { comment: decided.decision.comment } : {}),
+        },
         system: true,
       });
       await toInboxes([task.asker_id, task.approver_id], { v: 1, type: 'task', task: decided });
@@ -83,6 +88,7 @@ export function taskActivities({ m, approvalTimeoutMs = 24 * 3600_000 }: Activit
         await postMessage({
           from: task.requested_by, conversation_id: task.conversation_id, workflow_id: task.workflow_id, key: `no-escalation:${task.task_id}`,
           text: `${approver.name} did not answer in time and there is nobody above them to ask, so "${task.summary}" is not approved. Please follow up in person.`,
+          notice: { kind: 'approval_unanswered', approver_id: approver.id, summary: task.summary },
           system: true,
         });
         return null;

@@ -67,6 +67,21 @@ const NEEDS_CONTENT = 'a message needs text, an attachment or a card';
 export const MessageBody = MessageContent.refine(hasContent, { message: NEEDS_CONTENT, path: ['text'] });
 export type MessageBody = z.infer<typeof MessageBody>;
 
+const NoticeText = z.string().max(2_000);
+/**
+ * What a message the platform wrote (an approval asked for or decided, a hand-off) says, as data,
+ * so each client words it in its reader's language; `text` keeps an English wording for the
+ * rest. Only MChat's own workflows write one: `msg.send` drops it (MessageBody has no such field).
+ */
+export const Notice = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('approval_requested'), approver_id: EmployeeId, summary: NoticeText, missed_id: EmployeeId.optional() }),
+  z.object({ kind: z.literal('approval_decided'), approver_id: EmployeeId, decision: z.enum(['approve', 'reject']), summary: NoticeText, comment: NoticeText.optional() }),
+  z.object({ kind: z.literal('approval_unanswered'), approver_id: EmployeeId, summary: NoticeText }),
+  z.object({ kind: z.literal('handoff_started'), human_id: EmployeeId }),
+  z.object({ kind: z.literal('handoff_unavailable') }),
+]);
+export type Notice = z.infer<typeof Notice>;
+
 export const Message = z.object({
   msg_id: Id,
   conversation_id: ConversationId,
@@ -75,7 +90,7 @@ export const Message = z.object({
   ts: EpochMs,
   kind: MessageKind,
   /** Empty once recalled: the message keeps its place, not its content (see `visible`). */
-  body: MessageContent,
+  body: MessageContent.extend({ notice: Notice.optional() }),
   client_msg_id: Id,
   workflow_id: z.string().max(256).optional(),
   recalled: z.boolean().optional(),

@@ -1,6 +1,6 @@
 import type { AuditEntry } from './admin.js';
 import type { Hop, Relay, Task, WorkflowStatus } from './agents.js';
-import type { Card, Message } from './message.js';
+import type { Card, Message, Notice } from './message.js';
 import type { AgentReply, AgentRequest } from './webhook.js';
 
 /**
@@ -115,6 +115,8 @@ export interface PostInput {
   key: string;
   text?: string;
   card?: Card;
+  /** The same as data, for clients to word in their reader's language; `text` is the English. */
+  notice?: Notice;
   system?: boolean;
   mentions?: string[];
   /** Written by an agent, so it passes the sensitive-word filter first. */

@@ -210,7 +210,12 @@ describe('agents end to end', () => {
     // The same decision again is answered with the outcome, not refused, and decides nothing twice.
     expect((await zhang.ok<{ task: Task }>('task.decide', { task_id: task.task_id, decision: 'approve' })).task).toEqual(decided);
     await li.waitFor((r) => (r.json as Event).type === 'task' && (r.json as { task: Task }).task.state === 'approved');
-    await messageFrom(li, 't_approve', (m) => m.kind === 'system' && /approved/.test(m.body.text ?? ''));
+    // Said as data too, for each client to word in its reader's language.
+    const asked = await messageFrom(li, 't_approve', (m) => m.body.notice?.kind === 'approval_requested' && m.body.notice.summary === 'refund for SO-3');
+    expect(asked.body.notice).toEqual({ kind: 'approval_requested', approver_id: 'u_zhang', summary: 'refund for SO-3' });
+    expect(asked.body.text).toBe('@u_zhang Zhang Wei, please approve or reject: refund for SO-3');
+    const told = await messageFrom(li, 't_approve', (m) => m.kind === 'system' && /approved/.test(m.body.text ?? ''));
+    expect(told.body.notice).toEqual({ kind: 'approval_decided', approver_id: 'u_zhang', decision: 'approve', summary: 'refund for SO-3', comment: 'fine' });
     expect(await stack.m.Audit.countDocuments({ op: 'task.decide', target: task.task_id, actor: 'u_zhang' })).toBe(1);
     await runOf(task.workflow_id);
   });
@@ -234,6 +239,8 @@ describe('agents end to end', () => {
     const escalated = await wang.waitFor((r) => (r.json as Event).type === 'task' && (r.json as { task: Task }).task.escalated_from === first.task_id, 15_000);
     const task = (escalated.json as { task: Task }).task;
     expect(task).toMatchObject({ approver_id: 'u_wang', state: 'pending' });
+    const asked = await messageFrom(li, 't_approve', (m) => m.body.notice?.kind === 'approval_requested' && m.body.notice.summary === 'refund for SO-5' && m.body.notice.approver_id === 'u_wang', 15_000);
+    expect(asked.body.notice).toEqual({ kind: 'approval_requested', approver_id: 'u_wang', summary: 'refund for SO-5', missed_id: 'u_zhang' });
     expect((await stack.m.Task.findOne({ task_id: first.task_id }).lean())?.state).toBe('escalated');
     await wang.ok('task.decide', { task_id: task.task_id, decision: 'approve' });
     expect((await runOf(task.workflow_id)).status).toBe('completed');
@@ -245,6 +252,8 @@ describe('agents end to end', () => {
     const event = await li.waitFor((r) => (r.json as Event).type === 'handoff');
     const handoff = (event.json as { handoff: Handoff }).handoff;
     expect(handoff).toMatchObject({ conversation_id, human_id: 'u_wang', agent_id: 't_echo', state: 'active' });
+    const notice = await messageFrom(li, 't_echo', (m) => m.conversation_id === conversation_id && m.kind === 'system');
+    expect(notice.body.notice).toEqual({ kind: 'handoff_started', human_id: 'u_wang' });
     const summary = await messageFrom(wang, 't_echo', (m) => m.conversation_id === directConversationId('t_echo', 'u_wang'));
     expect(summary.body.text).toContain('转人工');
     await ask(li, 't_echo', 'anyone there?');

@@ -81,6 +81,15 @@ describe('reading, receipts, recall and catch-up', () => {
     expect(errorOf(await li.request('msg.recall', { msg_id: late.msg_id })).code).toBe('E_CONFLICT');
   });
 
+  it('never takes a platform notice from a client: a forged "approved" is stored as the plain text it also is', async () => {
+    const notice = { kind: 'approval_decided', approver_id: 'u_wang', decision: 'approve', summary: 'refund for SO-9' };
+    const sent = await li.ok<{ msg_id: string; seq: number }>('msg.send', { to: { direct: 'u_zhang' }, client_msg_id: ulid(), body: { text: 'Wang Fang approved it', notice } });
+    const { messages } = await zhang.ok<{ messages: Message[] }>('msg.history', { conversation_id: direct, after_seq: sent.seq - 1 });
+    expect(messages[0]).toMatchObject({ msg_id: sent.msg_id, kind: 'text', body: { text: 'Wang Fang approved it' } });
+    expect(messages[0]!.body.notice).toBeUndefined();
+    expect(await stack.m.Message.countDocuments({ msg_id: sent.msg_id, 'body.notice': { $exists: true } })).toBe(0);
+  });
+
   it('catches a new device up on everything, in order, paged, and resumes from cursors', async () => {
     const tablet = await TestClient.connect(stack.mqttUrl, 'u_zhang', await stack.login('u_zhang'), 'tablet');
     try {

@@ -51,8 +51,8 @@ const READ_WORDING = `(() => {
 /**
  * The Latin words the app shows on `page`: its visible text (innerText) and the words a screen
  * reader or a hint gives (aria-label, placeholder, title). What people and agents wrote, the
- * message bubbles and the previews of the conversation list, is content and left out: the
- * platform's own notices in it are in the backend's language.
+ * message bubbles and the previews of the conversation list, is content and left out (the
+ * platform's own messages among them are checked on their own, see the chat test).
  */
 async function englishWords(page: Page): Promise<string[]> {
   const text = String(await page.evaluate(READ_WORDING));
@@ -152,6 +152,8 @@ describe('web app in Chinese and on a phone', () => {
     await card.getByText('等待 Wang Fang 审批').waitFor({ timeout: AGENT_REPLY_MS });
     await card.getByText('已请 Wang Fang 审批').waitFor();
     await card.getByRole('list', { name: '已询问的智能体' }).getByText('已回答').waitFor();
+    // The platform's own message asking for the approval is worded in the reader's language.
+    await li.getByRole('log', { name: '消息' }).getByText(`@Wang Fang，请审批：${SUMMARY}`).waitFor();
     expect(await englishWords(li)).toEqual([]);
     await shot(li, 'chat-zh-1400');
   });

@@ -316,6 +316,7 @@ async function handOff(visible: Visible, input: HandoffInput): Promise<void> {
     await io.postMessage({
       from: input.agent_id, conversation_id: input.conversation_id, workflow_id: input.workflow_id, key: 'handoff-failed',
       text: 'Sorry, no colleague is available to take over right now; please try again later.', system: true,
+      notice: { kind: 'handoff_unavailable' },
     });
     await visible.report('failed', 'no human to hand over to', reasonOf(err));
   }

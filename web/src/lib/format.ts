@@ -1,9 +1,12 @@
-import type { Message } from '../../../schemas/index.js';
+import type { Message, Notice } from '../../../schemas/index.js';
 
-/** One line that stands for the message in the conversation list; `recalled` is said in the reader's language. */
-export function preview(msg: Message, recalled: string): string {
+/**
+ * One line that stands for the message in the conversation list; `recalled` and a platform
+ * notice (`notice`) are said in the reader's language.
+ */
+export function preview(msg: Message, recalled: string, notice?: (n: Notice) => string): string {
   if (msg.recalled) return recalled;
-  const text = msg.body.text?.trim();
+  const text = (msg.body.notice && notice ? notice(msg.body.notice) : msg.body.text)?.trim();
   if (text) return text.replace(/\s+/g, ' ');
   if (msg.body.card) return `▦ ${msg.body.card.title}`;
   const [first, ...rest] = msg.body.attachments;

@@ -1,3 +1,4 @@
+import type { Notice } from '$schemas';
 import type { Outcome } from '$lib/approvals';
 import * as m from '$lib/paraglide/messages';
 import { parseStep } from './steps';
@@ -44,4 +45,34 @@ export function outcomeText(outcome: Outcome, nameOf: NameOf): string {
   if (outcome.by.me) return approved ? m.outcome_approved_by_you() : m.outcome_rejected_by_you();
   const name = nameOf(outcome.by.id);
   return approved ? m.outcome_approved_by({ name }) : m.outcome_rejected_by({ name });
+}
+
+/** A message the platform wrote, from its notice, in the reader's language. */
+export function noticeText(notice: Notice, nameOf: NameOf): string {
+  switch (notice.kind) {
+    case 'approval_requested': {
+      const words = { approver: nameOf(notice.approver_id), summary: notice.summary };
+      return notice.missed_id ? m.notice_approval_requested_missed({ ...words, missed: nameOf(notice.missed_id) }) : m.notice_approval_requested(words);
+    }
+    case 'approval_decided': {
+      const words = { approver: nameOf(notice.approver_id), summary: notice.summary };
+      if (notice.comment) return (notice.decision === 'approve' ? m.notice_approved_comment : m.notice_rejected_comment)({ ...words, comment: notice.comment });
+      return (notice.decision === 'approve' ? m.notice_approved : m.notice_rejected)(words);
+    }
+    case 'approval_unanswered':
+      return m.notice_approval_unanswered({ approver: nameOf(notice.approver_id), summary: notice.summary });
+    case 'handoff_started':
+      return m.notice_handoff_started({ human: nameOf(notice.human_id) });
+    case 'handoff_unavailable':
+      return m.notice_handoff_unavailable();
+  }
+}
+
+/** The colleagues a notice names, to be looked up for their names. */
+export function noticeIds(notice: Notice | undefined): string[] {
+  if (!notice) return [];
+  if (notice.kind === 'approval_requested') return [notice.approver_id, ...(notice.missed_id ? [notice.missed_id] : [])];
+  if (notice.kind === 'approval_decided' || notice.kind === 'approval_unanswered') return [notice.approver_id];
+  if (notice.kind === 'handoff_started') return [notice.human_id];
+  return [];
 }
