@@ -175,6 +175,24 @@ describe('Composer: offline', () => {
     await waitFor(() => expect(screen.queryByRole('status')).not.toBeInTheDocument());
   });
 
+  it('does not resend a refused message over and over while online', async () => {
+    // Refused by the gateway: an answer that comes back over the network, a moment later.
+    const onsend = vi.fn<Props['onsend']>(() => new Promise((resolve) => setTimeout(() => resolve(false), 1)));
+    const { box, user, rerender } = compose({ online: false, onsend });
+    await user.type(box, 'refused{Enter}');
+    await rerender({ online: true });
+    await waitFor(() => expect(onsend).toHaveBeenCalled());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(onsend).toHaveBeenCalledOnce();
+    expect(screen.getByRole('status')).toHaveTextContent('1 message(s)');
+    // It is tried again when the connection comes back, and goes once accepted.
+    onsend.mockResolvedValue(true);
+    await rerender({ online: false });
+    await rerender({ online: true });
+    await waitFor(() => expect(screen.queryByRole('status')).not.toBeInTheDocument());
+    expect(onsend).toHaveBeenCalledTimes(2);
+  });
+
   it('keeps the outbox across a remount of the same conversation', async () => {
     const first = compose({ online: false });
     await first.user.type(first.box, 'queued{Enter}');
