@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flushSync, type ComponentProps } from 'svelte';
@@ -178,6 +178,23 @@ describe('MessageItem read state', () => {
     show({ mine: true, receipt: { kind: 'group', count: undefined }, loadReaders: async () => [] });
     await user.click(screen.getByRole('button', { name: 'Readers' }));
     expect(await screen.findByText('Nobody yet')).toBeInTheDocument();
+  });
+
+  it('closes the readers again when they could not be loaded', async () => {
+    // chat.readers answers undefined when the request failed (the session shows the error).
+    const user = userEvent.setup();
+    const loadReaders = vi.fn(async (): Promise<string[] | undefined> => undefined);
+    show({ mine: true, receipt: { kind: 'group', count: 3 }, loadReaders });
+    const button = screen.getByRole('button', { name: 'Read by 3' });
+    await user.click(button);
+    expect(loadReaders).toHaveBeenCalledOnce();
+    await waitFor(() => expect(button).toHaveAttribute('aria-expanded', 'false'));
+    expect(screen.queryByText('Loading…')).not.toBeInTheDocument();
+    // A second try loads them.
+    loadReaders.mockResolvedValue(['u_wang']);
+    await user.click(button);
+    expect(await screen.findByText('Wang Fang')).toBeInTheDocument();
+    expect(button).toHaveTextContent('Read by 1');
   });
 
   it('is said in Chinese once the user switches, without a reload', () => {
