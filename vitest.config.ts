@@ -43,6 +43,8 @@ export default defineConfig({
           include: [components],
           environment: 'jsdom',
           setupFiles: ['web/test/setup.ts'],
+          // Each takes milliseconds; the margin is for a machine busy with the browser tests.
+          testTimeout: 15_000,
         },
       },
     ],
