@@ -193,6 +193,21 @@ describe('Composer: offline', () => {
     expect(onsend).toHaveBeenCalledTimes(2);
   });
 
+  it('queues what is written behind a refused message, in order, until the outbox is discarded', async () => {
+    const onsend = vi.fn<Props['onsend']>(async () => false);
+    const { box, user, rerender } = compose({ online: false, onsend });
+    await user.type(box, 'refused{Enter}');
+    await rerender({ online: true });
+    await waitFor(() => expect(onsend).toHaveBeenCalledOnce());
+    await user.type(box, 'later{Enter}');
+    expect(screen.getByRole('status')).toHaveTextContent('2 message(s)');
+    await waitFor(() => expect(onsend).toHaveBeenCalledTimes(2));
+    // The older message is tried first and still refused, so the newer one never jumps it.
+    expect(onsend.mock.calls.map(([text]) => text)).toEqual(['refused', 'refused']);
+    await user.click(screen.getByRole('button', { name: 'Discard' }));
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
+
   it('keeps the outbox across a remount of the same conversation', async () => {
     const first = compose({ online: false });
     await first.user.type(first.box, 'queued{Enter}');
