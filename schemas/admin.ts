@@ -47,6 +47,11 @@ export const adminPayloads = {
   'admin.employee.set_manager': z.object({ id: EmployeeId, manager_id: EmployeeId.nullable() }),
   'admin.department.create': z.object({ id: DepartmentId, name: z.string().min(1).max(128), parent_id: DepartmentId.nullable().default(null) }),
   'admin.department.move': z.object({ id: DepartmentId, parent_id: DepartmentId.nullable() }),
+  'admin.department.rename': z.object({ id: DepartmentId, name: z.string().trim().min(1).max(128) }),
+  /** An active person (not an agent) heads a department; null leaves it without a head. */
+  'admin.department.set_head': z.object({ id: DepartmentId, head_id: EmployeeId.nullable() }),
+  /** The organisation as a file `admin.import` takes back: JSON (departments, people, agents, groups) or CSV (people). */
+  'admin.org.export': z.object({ format: z.enum(['json', 'csv']).default('json') }),
   'admin.group.create': z.object({
     id: GroupId, name: z.string().min(1).max(128), owner_id: EmployeeId, members: z.array(EmployeeId).min(1).max(100_000),
   }),
@@ -132,6 +137,8 @@ export const DepartmentResult = z.object({ department: Department });
 export const AuditPage = z.object({ entries: z.array(AuditEntry), has_more: z.boolean() });
 /** Over MQTT; HTTP sends `data` itself as a file download. */
 export const AuditExport = z.object({ format: z.enum(['csv', 'ndjson']), count: z.number().int().nonnegative(), data: z.string() });
+/** Over MQTT; HTTP sends `data` itself as a file download. */
+export const OrgExport = z.object({ format: z.enum(['json', 'csv']), count: z.number().int().nonnegative(), data: z.string() });
 export const RelayResult = z.object({ relay: Relay });
 export const RelayList = z.object({ relays: z.array(Relay) });
 export const ScheduleResult = z.object({ schedule: Schedule });
@@ -147,6 +154,9 @@ export const adminResults = {
   'admin.employee.set_manager': EmployeeResult,
   'admin.department.create': DepartmentResult,
   'admin.department.move': DepartmentResult,
+  'admin.department.rename': DepartmentResult,
+  'admin.department.set_head': DepartmentResult,
+  'admin.org.export': OrgExport,
   'admin.group.create': GroupResult,
   'admin.group.dissolve': GroupResult,
   'admin.group.add_members': GroupResult,

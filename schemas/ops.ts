@@ -123,7 +123,11 @@ export const EmployeeCard = z.object({
   reporting_line: z.array(z.object({ id: EmployeeId, name: z.string(), title: z.string() })),
 });
 
-export const OrgMember = z.object({ id: EmployeeId, name: z.string(), title: z.string(), is_ai_agent: z.boolean() });
+export const OrgMember = z.object({
+  id: EmployeeId, name: z.string(), title: z.string(), is_ai_agent: z.boolean(),
+  /** Whom they report to: the reporting line the org chart draws. */
+  manager_id: EmployeeId.nullable().default(null),
+});
 const { id, name, parent_id, head_id } = Department.shape;
 export const TreeDepartment = z.object({
   id, name, parent_id, head_id,

@@ -88,13 +88,13 @@ const OUTPUTS = {
 const pascal = (op: string) => op.replace(/^admin\./, '').split(/[._]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 const camel = (op: string) => { const p = pascal(op); return p[0]!.toLowerCase() + p.slice(1); };
 
-type BodyOp = Exclude<AdminOpName, 'admin.audit.query' | 'admin.audit.export'>;
+type BodyOp = Exclude<AdminOpName, 'admin.audit.query' | 'admin.audit.export' | 'admin.org.export'>;
 
 /** Request bodies by component name (input side). */
 const INPUTS: Record<string, z.ZodType> = {
   LoginRequest, EmqxAuthnRequest, EmqxAuthzRequest, AgentCallback, TaskDecision,
   ...Object.fromEntries(
-    (Object.keys(adminPayloads) as AdminOpName[]).filter((op) => !op.startsWith('admin.audit.')).map((op) => [`${pascal(op)}Payload`, adminPayloads[op]]),
+    (Object.keys(adminPayloads) as AdminOpName[]).filter((op) => !op.startsWith('admin.audit.') && op !== 'admin.org.export').map((op) => [`${pascal(op)}Payload`, adminPayloads[op]]),
   ),
 };
 
@@ -131,6 +131,12 @@ const ADMIN_OPS: Record<BodyOp, { summary: string; description?: string; errors:
   'admin.department.move': {
     summary: 'Move a department under another (or to the top)',
     description: '404: an unknown department or parent; 409: a loop in the tree.',
+    errors: [404, 409],
+  },
+  'admin.department.rename': { summary: 'Rename a department', description: '404: no such department.', errors: [404] },
+  'admin.department.set_head': {
+    summary: 'Set (or clear) the head of a department',
+    description: '404: an unknown department or employee; 409: the employee is disabled or an AI agent.',
     errors: [404, 409],
   },
   'admin.group.create': {
@@ -270,6 +276,23 @@ const ROUTES: Route[] = [
       body: { 'text/csv': z.string(), 'application/x-ndjson': z.string() },
       headers: {
         'Content-Disposition': { description: 'attachment; filename="mchat-audit.{format}"', schema: { type: 'string' } },
+      },
+    },
+    errors: [400, 401, 403, 500, 503],
+  },
+  {
+    method: 'get', path: '/api/admin/org/export', operationId: 'exportOrganisation', tag: 'admin', auth: 'user',
+    summary: 'Export the organisation as a file admin.import takes back',
+    description: 'JSON (departments, active people and agents, groups) or CSV (active people, the import\'s columns); no passwords or secrets. The op `admin.org.export`.',
+    query: adminPayloads['admin.org.export'],
+    ok: {
+      description: 'The file, `mchat-organisation.json` or `mchat-organisation.csv`.',
+      body: {
+        'application/json': z.object({ departments: z.array(z.unknown()), employees: z.array(z.unknown()), agents: z.array(z.unknown()), groups: z.array(z.unknown()) }),
+        'text/csv': z.string(),
+      },
+      headers: {
+        'Content-Disposition': { description: 'attachment; filename="mchat-organisation.{format}"', schema: { type: 'string' } },
       },
     },
     errors: [400, 401, 403, 500, 503],

@@ -233,6 +233,20 @@ describe('a real gateway answers as docs/openapi.json says', () => {
     expect(await adminOp('department.move', 200, { id: dep, parent_id: 'dep_finance' })).toMatchObject({ department: { parent_id: 'dep_finance' } });
     await adminOp('department.move', 409, { id: 'dep_finance', parent_id: dep });
     await adminOp('department.move', 404, { id: 'dep_nowhere', parent_id: null });
+
+    expect(await adminOp('department.rename', 200, { id: dep, name: 'OpenAPI, renamed' })).toMatchObject({ department: { name: 'OpenAPI, renamed' } });
+    await adminOp('department.rename', 404, { id: 'dep_nowhere', name: 'X' });
+    expect(await adminOp('department.set_head', 200, { id: dep, head_id: 'u_li' })).toMatchObject({ department: { head_id: 'u_li' } });
+    await adminOp('department.set_head', 409, { id: dep, head_id: 'a_sales' });
+    await adminOp('department.set_head', 404, { id: dep, head_id: 'u_nobody' });
+  });
+
+  it('the organisation: export as a file', async () => {
+    const json = (await call('get', '/api/admin/org/export', 200, { token: admin, query: { format: 'json' } })) as { departments: { id: string }[] };
+    expect(((await call('get', '/api/admin/org/export', 200, { token: admin, query: { format: 'csv' } })) as string).split('\r\n')[0]).toMatch(/^id,name,/);
+    expect(json.departments.map((d) => d.id)).toContain('dep_sales');
+    await call('get', '/api/admin/org/export', 400, { token: admin, query: { format: 'xml' } });
+    await call('get', '/api/admin/org/export', 403, { token: member });
   });
 
   it('employees', async () => {

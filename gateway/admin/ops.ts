@@ -34,6 +34,12 @@ async function department(m: Models, id: string | null, field: string): Promise<
   if (id !== null && !(await m.Department.exists({ id }))) throw new OpError('E_NOT_FOUND', `no department "${id}"`, field);
 }
 
+async function existingDepartment(m: Models, id: string): Promise<Department> {
+  const d = await m.Department.findOne({ id }, { _id: 0 }).lean<Department>();
+  if (!d) throw new OpError('E_NOT_FOUND', `no department "${id}"`, 'payload.id');
+  return d;
+}
+
 async function group(m: Models, id: string): Promise<Group> {
   const g = await m.Group.findOne({ id, dissolved: false }, { _id: 0 }).lean<Group>();
   if (!g) throw new OpError('E_NOT_FOUND', `no group "${id}"`, 'payload.id');
@@ -64,7 +70,7 @@ export async function checkWebhook(ctx: AdminContext, endpoint: string): Promise
 const profile = (e: Employee) => publicProfile(e);
 
 /** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
-type OrganisationOp = Exclude<AdminOpName, 'admin.import' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
+type OrganisationOp = Exclude<AdminOpName, 'admin.import' | 'admin.org.export' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
 
 const handlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.employee.create'(ctx, { password, ...p }) {
@@ -162,8 +168,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
   },
 
   async 'admin.department.move'(ctx, p) {
-    const before = await ctx.m.Department.findOne({ id: p.id }, { _id: 0 }).lean<Department>();
-    if (!before) throw new OpError('E_NOT_FOUND', `no department "${p.id}"`, 'payload.id');
+    const before = await existingDepartment(ctx.m, p.id);
     await department(ctx.m, p.parent_id, 'payload.parent_id');
     const tree = new Map((await ctx.m.Department.find({}, { id: 1, parent_id: 1 }).lean()).map((d) => [d.id, d.parent_id ?? null]));
     if (wouldCycle(tree, p.id, p.parent_id)) {
@@ -172,6 +177,25 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     await ctx.m.Department.updateOne({ id: p.id }, { $set: { parent_id: p.parent_id } });
     await ctx.announce.settle([ctx.announce.orgTree()]);
     return { result: { department: { ...before, parent_id: p.parent_id } }, target: p.id, before: { parent_id: before.parent_id }, after: { parent_id: p.parent_id } };
+  },
+
+  async 'admin.department.rename'(ctx, p) {
+    const before = await existingDepartment(ctx.m, p.id);
+    await ctx.m.Department.updateOne({ id: p.id }, { $set: { name: p.name } });
+    await ctx.announce.settle([ctx.announce.orgTree()]);
+    return { result: { department: { ...before, name: p.name } }, target: p.id, before: { name: before.name }, after: { name: p.name } };
+  },
+
+  async 'admin.department.set_head'(ctx, p) {
+    const before = await existingDepartment(ctx.m, p.id);
+    if (p.head_id !== null) {
+      const head = await employee(ctx.m, p.head_id, 'payload.head_id');
+      if (head.status !== 'active') throw new OpError('E_CONFLICT', `"${p.head_id}" is disabled`, 'payload.head_id');
+      if (head.is_ai_agent) throw new OpError('E_CONFLICT', 'an AI agent cannot head a department', 'payload.head_id');
+    }
+    await ctx.m.Department.updateOne({ id: p.id }, { $set: { head_id: p.head_id } });
+    await ctx.announce.settle([ctx.announce.orgTree()]);
+    return { result: { department: { ...before, head_id: p.head_id } }, target: p.id, before: { head_id: before.head_id ?? null }, after: { head_id: p.head_id } };
   },
 
   async 'admin.group.create'(ctx, p) {

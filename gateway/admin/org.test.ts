@@ -31,10 +31,10 @@ describe('buildOrgTree', () => {
     { id: 'orphan', name: 'Lab', parent_id: 'gone', head_id: null },
   ];
   const employees = [
-    { id: 'u2', name: 'Zhou', title: '', is_ai_agent: false, department_id: 'b' },
-    { id: 'a1', name: 'Bot', title: 'AI', is_ai_agent: true, department_id: 'b' },
-    { id: 'u3', name: 'Free', title: '', is_ai_agent: false, department_id: null },
-    { id: 'u4', name: 'Lost', title: '', is_ai_agent: false, department_id: 'nowhere' },
+    { id: 'u2', name: 'Zhou', title: '', is_ai_agent: false, department_id: 'b', manager_id: 'u1' },
+    { id: 'a1', name: 'Bot', title: 'AI', is_ai_agent: true, department_id: 'b', manager_id: 'u2' },
+    { id: 'u3', name: 'Free', title: '', is_ai_agent: false, department_id: null, manager_id: null },
+    { id: 'u4', name: 'Lost', title: '', is_ai_agent: false, department_id: 'nowhere', manager_id: null },
   ];
 
   it('nests departments under their parents, sorted by name, with their members', () => {
@@ -43,7 +43,7 @@ describe('buildOrgTree', () => {
     const root = tree.departments[0]!;
     expect(root.children.map((d) => d.id)).toEqual(['a', 'b']);
     expect(root.children[1]!.members.map((m) => m.id)).toEqual(['a1', 'u2']);
-    expect(root.children[1]!.members[0]).toEqual({ id: 'a1', name: 'Bot', title: 'AI', is_ai_agent: true });
+    expect(root.children[1]!.members[0]).toEqual({ id: 'a1', name: 'Bot', title: 'AI', is_ai_agent: true, manager_id: 'u2' });
   });
 
   it('lists people without a (known) department apart', () => {

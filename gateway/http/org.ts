@@ -59,9 +59,13 @@ export function orgRoutes(opts: HttpApiOptions): Router {
       .type(format === 'csv' ? 'text/csv' : 'application/x-ndjson')
       .send(data);
   }));
+  router.get('/admin/org/export', admin('admin.org.export', (req) => req.query, (res, result) => {
+    const { format, data } = result as { format: 'json' | 'csv'; data: string };
+    res.attachment(`mchat-organisation.${format}`).type(format === 'csv' ? 'text/csv' : 'application/json').send(data);
+  }));
   router.post('/admin/:op', wrap((req, res, next) => {
     const name = `admin.${String(req.params.op)}`;
-    if (!isAdminOpName(name) || name.startsWith('admin.audit.')) return sendError(res, { code: 'E_NOT_FOUND', message: `unknown admin op "${name}"` });
+    if (!isAdminOpName(name) || name.startsWith('admin.audit.') || name === 'admin.org.export') return sendError(res, { code: 'E_NOT_FOUND', message: `unknown admin op "${name}"` });
     return admin(name, (r) => r.body)(req, res, next);
   }));
 
