@@ -6,6 +6,7 @@ import { Chat } from './chat.svelte';
 import { Directory } from './directory.svelte';
 import { Handoffs } from './handoffs.svelte';
 import { Notifier } from './notifier.svelte';
+import { Org } from './org.svelte';
 import { Session } from './session.svelte';
 import { Workflows } from './workflows.svelte';
 
@@ -19,6 +20,7 @@ export class AppState {
   readonly handoffs: Handoffs;
   readonly capabilities: Capabilities;
   readonly notifier: Notifier;
+  readonly org: Org;
 
   constructor(me: PublicProfile) {
     this.session = new Session(me);
@@ -29,7 +31,8 @@ export class AppState {
     this.approvals = new Approvals(this.session);
     this.capabilities = new Capabilities(this.session);
     this.notifier = new Notifier(me.id, (id) => this.directory.nameOf(id), (id) => void this.chat.select(id));
-    this.session.listen(this.chat, this.workflows, this.approvals, this.handoffs, this.capabilities, this.notifier);
+    this.org = new Org();
+    this.session.listen(this.chat, this.workflows, this.approvals, this.handoffs, this.capabilities, this.notifier, this.org);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Event, Presence, PublicProfile } from '$schemas';
+import type { Event, OrgTreeState, Presence, PublicProfile } from '$schemas';
 import { MchatClient, MchatError, type ConnectionState } from '$sdk';
 import { tabDevice } from './device';
 import { errorText } from './i18n/errors';
@@ -13,6 +13,8 @@ export interface SessionListener {
   event(event: Event): void;
   /** A colleague's presence (`mchat/status/{id}`) changed, or was first heard of. */
   presenceChanged?(employeeId: string, presence: Presence): void;
+  /** The organisation (retained `mchat/org/tree`), at connection and after every change. */
+  orgTreeChanged?(tree: OrgTreeState): void;
 }
 
 /**
@@ -37,7 +39,7 @@ export class Session {
   }
 
   connect(url: string, token: string): void {
-    const client = new MchatClient({ url, employeeId: this.me.id, token, device: tabDevice(), watch: { presence: true } });
+    const client = new MchatClient({ url, employeeId: this.me.id, token, device: tabDevice(), watch: { presence: true, orgTree: true } });
     const tell = (event: Event) => this.#listeners.forEach((l) => l.event(event));
     client.on('state', (state) => (this.connection = state));
     // Messages come once each and in order, whether live or caught up after a reconnect.
@@ -45,6 +47,7 @@ export class Session {
     client.on('inbox', tell);
     client.on('group', (_groupId, event) => tell(event));
     client.on('presence', (id, presence) => this.#listeners.forEach((l) => l.presenceChanged?.(id, presence)));
+    client.on('orgTree', (tree) => this.#listeners.forEach((l) => l.orgTreeChanged?.(tree)));
     client.on('synced', () => {
       for (const l of this.#listeners) if (l.online) void this.attempt(() => l.online!());
     });
