@@ -88,8 +88,8 @@ describe('the org chart', () => {
     await person(li, 'Sales', 'Zhang Wei').waitFor();
     expect((await audited('admin.employee.move', 'u_zhang'))[0]).toMatchObject({ ok: true, after: { department_id: 'dep_sales' } });
 
-    await wang.getByRole('button', { name: 'Change Sales' }).click();
-    const sheet = wang.getByRole('dialog', { name: 'Change Sales' });
+    await wang.getByRole('button', { name: 'Change Sales', exact: true }).click();
+    const sheet = wang.getByRole('dialog', { name: 'Change Sales', exact: true });
     await sheet.getByLabel('Name').fill('Sales & Partners');
     await sheet.getByRole('button', { name: 'Save' }).click();
     await department(li, 'Sales & Partners').waitFor();
