@@ -52,6 +52,8 @@ export const adminPayloads = {
   'admin.department.set_head': z.object({ id: DepartmentId, head_id: EmployeeId.nullable() }),
   /** The organisation as a file `admin.import` takes back: JSON (departments, people, agents, groups) or CSV (people). */
   'admin.org.export': z.object({ format: z.enum(['json', 'csv']).default('json') }),
+  /** The organisation's figures over the last `days` UTC days, today included (数据驾驶舱). */
+  'admin.cockpit': z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }),
   'admin.group.create': z.object({
     id: GroupId, name: z.string().min(1).max(128), owner_id: EmployeeId, members: z.array(EmployeeId).min(1).max(100_000),
   }),
@@ -139,6 +141,23 @@ export const AuditPage = z.object({ entries: z.array(AuditEntry), has_more: z.bo
 export const AuditExport = z.object({ format: z.enum(['csv', 'ndjson']), count: z.number().int().nonnegative(), data: z.string() });
 /** Over MQTT; HTTP sends `data` itself as a file download. */
 export const OrgExport = z.object({ format: z.enum(['json', 'csv']), count: z.number().int().nonnegative(), data: z.string() });
+const Count = z.number().int().nonnegative();
+const Ms = z.number().nonnegative().nullable();
+export const Cockpit = z.object({
+  /** The first millisecond counted (the start of the first UTC day) and when it was measured. */
+  since: z.number(), until: z.number(),
+  /** Messages each UTC day (`YYYY-MM-DD`), oldest first: all that were sent (not recalled), and those of them agents wrote. */
+  days: z.array(z.object({ day: z.string(), messages: Count, from_agents: Count })),
+  /** People and agents who wrote at least one message in the period. */
+  active: z.object({ people: Count, agents: Count }),
+  /** Each agent asked in the period: its calls, how they ended, and the p95 time to an answer. */
+  agents: z.array(z.object({ agent_id: z.string(), name: z.string(), calls: Count, answered: Count, failed: Count, p95_ms: Ms })),
+  /** Approvals waiting now, by how long they have waited. */
+  approvals: z.object({ pending: Count, oldest_ms: Ms, by_age: z.array(z.object({ within_ms: z.number().nullable(), count: Count })) }),
+  /** Hand-offs opened in the period; pick-up is the time to the colleague's first message in the conversation. */
+  handoffs: z.object({ opened: Count, active: Count, picked_up: Count, pickup_p50_ms: Ms, pickup_p95_ms: Ms }),
+});
+export type Cockpit = z.infer<typeof Cockpit>;
 export const RelayResult = z.object({ relay: Relay });
 export const RelayList = z.object({ relays: z.array(Relay) });
 export const ScheduleResult = z.object({ schedule: Schedule });
@@ -157,6 +176,7 @@ export const adminResults = {
   'admin.department.rename': DepartmentResult,
   'admin.department.set_head': DepartmentResult,
   'admin.org.export': OrgExport,
+  'admin.cockpit': Cockpit,
   'admin.group.create': GroupResult,
   'admin.group.dissolve': GroupResult,
   'admin.group.add_members': GroupResult,

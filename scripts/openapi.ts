@@ -133,6 +133,11 @@ const ADMIN_OPS: Record<BodyOp, { summary: string; description?: string; errors:
     description: '404: an unknown department or parent; 409: a loop in the tree.',
     errors: [404, 409],
   },
+  'admin.cockpit': {
+    summary: "The organisation's figures for the cockpit",
+    description: 'Messages per UTC day, active people and agents, agent calls with their p95 answer time, approvals waiting by age, hand-offs and their pick-up time, over the last `days` days.',
+    errors: [],
+  },
   'admin.department.rename': { summary: 'Rename a department', description: '404: no such department.', errors: [404] },
   'admin.department.set_head': {
     summary: 'Set (or clear) the head of a department',

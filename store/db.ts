@@ -142,8 +142,12 @@ for (const schema of [EmployeeSchema, GroupSchema] as Schema[]) {
  */
 export const messageKey = (from: string, clientMsgId: string): string => `${from}/${clientMsgId}`;
 
-/** A message as stored: `block` narrows a page's rows on the local FerretDB (see pages.ts). */
-export type StoredMessage = Message & { block: number };
+/**
+ * A message as stored: `block` narrows a page's rows on the local FerretDB (see pages.ts), and
+ * `day` (whole UTC days since 1970) lets the cockpit count a day with an equality, the one filter
+ * FerretDB hands to PostgreSQL's indexes (absent on messages stored before it existed).
+ */
+export type StoredMessage = Message & { block: number; day?: number };
 
 const MessageSchema = new Schema<StoredMessage>(
   {
@@ -159,6 +163,7 @@ const MessageSchema = new Schema<StoredMessage>(
     recalled: Boolean,
     quote_from: String,
     block: { type: Number, required: true },
+    day: Number,
   },
   strict,
 );
@@ -166,6 +171,7 @@ keyedBy(MessageSchema, (m) => messageKey(m.from, m.client_msg_id));
 // Gap-free order per conversation. Databases older versions created also hold a unique
 // { from, client_msg_id } index, the idempotency key before `_id` took that role (see messages.ts).
 MessageSchema.index({ conversation_id: 1, seq: 1 }, { unique: true });
+MessageSchema.index({ day: 1, from: 1 });
 
 /**
  * One document per conversation (`_id` = conversation_id): who takes part, written once with its

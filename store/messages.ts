@@ -7,7 +7,7 @@ import { insertAll, keyedCollection, type InsertOutcome, type KeyedCollection, t
 import { messageKey, type Models } from './db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { RecentMessages } from './recent.js';
-import { blockOf, MESSAGE_FIELDS } from './pages.js';
+import { blockOf, dayOf, MESSAGE_FIELDS } from './pages.js';
 import { SeqCounters, type Reservation } from './seqs.js';
 
 export interface NewMessage {
@@ -149,7 +149,7 @@ export class MessageStore {
       const reservation = { conversation_id: input.conversation_id, seq, from: input.from };
       const message = this.build(input, seq);
       // A failed insert leaves the reservation for the sweeper: whether the message landed is unknown.
-      const outcome = await this.inserts.add({ _id: key, ...message, block: blockOf(seq) });
+      const outcome = await this.inserts.add({ _id: key, ...message, block: blockOf(seq), day: dayOf(message.ts) });
       if (outcome instanceof Error) throw outcome;
       if (outcome === undefined) {
         this.settle(reservation);

@@ -13,7 +13,11 @@ export const blockOf = (seq: number): number => Math.floor((seq - 1) / BLOCK);
 const firstOf = (block: number): number => block * BLOCK + 1;
 
 /** Messages as read back: without their storage-only fields. */
-export const MESSAGE_FIELDS = { _id: 0, block: 0 } as const;
+export const MESSAGE_FIELDS = { _id: 0, block: 0, day: 0 } as const;
+
+const DAY_MS = 86_400_000;
+/** The UTC day a time falls on, as whole days since 1970: what messages store as `day`. */
+export const dayOf = (ts: number): number => Math.floor(ts / DAY_MS);
 
 /**
  * Up to `limit` messages after `after` and up to `newest`, oldest first. `newest` is at most the

@@ -247,6 +247,8 @@ describe('a real gateway answers as docs/openapi.json says', () => {
     expect(json.departments.map((d) => d.id)).toContain('dep_sales');
     await call('get', '/api/admin/org/export', 400, { token: admin, query: { format: 'xml' } });
     await call('get', '/api/admin/org/export', 403, { token: member });
+    expect(((await adminOp('cockpit', 200, { days: 3 })) as { days: unknown[] }).days).toHaveLength(3);
+    await adminOp('cockpit', 400, { days: 0 });
   });
 
   it('employees', async () => {

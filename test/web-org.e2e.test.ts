@@ -131,6 +131,24 @@ describe('the org chart', () => {
     await shot(wang, 'org-en-390');
   });
 
+  test('the cockpit shows the organisation’s figures as charts, with the same figures as tables for screen readers', async () => {
+    await wang.setViewportSize(DESKTOP);
+    await wang.goto(`${webUrl}/admin/cockpit`);
+    await wang.getByRole('heading', { level: 1, name: 'Cockpit' }).waitFor();
+    const tiles = wang.locator('dl.tiles');
+    await tiles.getByText('Active people').waitFor();
+    expect(Number(await tiles.locator('div').filter({ hasText: 'Active people' }).locator('dd').textContent())).toBeGreaterThanOrEqual(0);
+    expect(await wang.locator('figure canvas').count()).toBeGreaterThanOrEqual(2);
+    const perDay = wang.getByRole('table', { name: 'Messages per day' });
+    expect(await perDay.getByRole('row').count()).toBe(15);
+    await wang.getByLabel('Period').selectOption({ label: 'Last 7 days' });
+    await expect.poll(() => perDay.getByRole('row').count()).toBe(8);
+    await shot(wang, 'cockpit-en-1400');
+    await wang.setViewportSize(PHONE);
+    expect(await wang.evaluate(FITS)).toBe(true);
+    await shot(wang, 'cockpit-en-390');
+  });
+
   test('no uncaught errors in the pages', () => {
     expect(browsing!.pageErrors).toEqual([]);
   });

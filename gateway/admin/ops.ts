@@ -70,7 +70,7 @@ export async function checkWebhook(ctx: AdminContext, endpoint: string): Promise
 const profile = (e: Employee) => publicProfile(e);
 
 /** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
-type OrganisationOp = Exclude<AdminOpName, 'admin.import' | 'admin.org.export' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
+type OrganisationOp = Exclude<AdminOpName, 'admin.import' | 'admin.org.export' | 'admin.cockpit' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
 
 const handlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.employee.create'(ctx, { password, ...p }) {

@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { adminPayloads, isAdminOpName, schemaError, type AdminOpName, type AdminPayload, type AuditEntry } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
 import { OpError, toErrorBody } from '../errors.js';
+import { cockpit } from './cockpit.js';
 import { exportOrganisation } from './export.js';
 import { importOrganisation } from './import.js';
 import type { AdminContext, Outcome } from './context.js';
@@ -13,14 +14,15 @@ export type Via = AuditEntry['via'];
 
 type OutsideOp = Exclude<AdminOpName, keyof typeof adminHandlers>;
 
-// Ops outside ops.ts: reading the audit log (itself audited: who looked matters), the import and
-// the export,
+// Ops outside ops.ts: reading the audit log (itself audited: who looked matters), the import, the
+// export and the cockpit's figures,
 // named relays and schedules (which record who made them).
 const OUTSIDE_OPS: { [O in OutsideOp]: (c: AdminContext, p: AdminPayload<O>, actor: Caller) => Promise<Outcome<O>> } = {
   'admin.audit.query': queryAudit,
   'admin.audit.export': exportAudit,
   'admin.import': importOrganisation,
   'admin.org.export': exportOrganisation,
+  'admin.cockpit': cockpit,
   'admin.relay.save': saveRelay,
   'admin.relay.list': listRelays,
   'admin.schedule.create': createSchedule,

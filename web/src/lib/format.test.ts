@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message } from './fixtures.js';
-import { formatCount, formatDateTime, formatSize, formatTime, preview } from './format.js';
+import { formatCount, formatDateTime, formatDuration, formatSize, formatTime, preview } from './format.js';
 
 describe('preview', () => {
   it('shows text on one line', () => {
@@ -51,5 +51,15 @@ describe('formatSize and formatCount', () => {
   it('cap badge counts at 99+', () => {
     expect(formatCount(7, 'zh-CN')).toBe('7');
     expect(formatCount(1234, 'en')).toBe('99+');
+  });
+});
+
+describe('formatDuration', () => {
+  it('picks the unit that keeps a duration readable', () => {
+    expect(formatDuration(850, 'en')).toBe('850 ms');
+    expect(formatDuration(12_340, 'en')).toBe('12.3 sec');
+    expect(formatDuration(14 * 60_000 + 5_000, 'en')).toBe('14 min');
+    expect(formatDuration(5 * 3_600_000, 'en')).toBe('5 hr');
+    expect(formatDuration(3 * 86_400_000, 'zh-CN')).toBe('3天');
   });
 });

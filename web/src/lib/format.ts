@@ -39,3 +39,13 @@ export function formatCount(n: number, locale: string): string {
 export function formatDateTime(ts: number, locale: string): string {
   return new Date(ts).toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
+
+/** A duration in the largest unit that keeps it readable ("850 ms", "12.3 s", "14 min", "5 h", "3 d"), in the reader's locale. */
+export function formatDuration(ms: number, locale: string): string {
+  const steps: [number, Intl.NumberFormatOptions['unit'], number][] = [
+    [1_000, 'millisecond', 0], [60_000, 'second', 1], [3_600_000, 'minute', 0], [86_400_000, 'hour', 0], [Infinity, 'day', 0],
+  ];
+  const per = { millisecond: 1, second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as Record<string, number>;
+  const [, unit, digits] = steps.find(([below]) => ms < below)!;
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: digits }).format(ms / per[unit!]!);
+}
