@@ -84,7 +84,8 @@ export function interactionActivities({ m, store, guards = NO_GUARDS }: Activity
 
     /**
      * POSTs the signed request to the agent's webhook. 4xx and bad replies are final; network
-     * errors and 5xx are thrown to be retried. 202 means the agent will post its answer back.
+     * errors and 5xx are thrown to be retried. 202 means the agent will post its answer back, 204
+     * that it has nothing to say (the workflow decides whether it may).
      */
     async callAgent(input: { agent_id: string; request: AgentRequest }): Promise<CallOutcome> {
       const agent = await employee(input.agent_id);
@@ -102,6 +103,7 @@ export function interactionActivities({ m, store, guards = NO_GUARDS }: Activity
       });
       const text = await res.text();
       if (res.status === 202) return { kind: 'accepted' };
+      if (res.status === 204) return { kind: 'silent' };
       if (res.status >= 400 && res.status < 500) {
         throw ApplicationFailure.nonRetryable(`agent answered ${res.status}: ${text.slice(0, 200)}`, 'AgentRejected');
       }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ulid } from 'ulid';
-import type { AuditEntry, Task } from '../schemas/index.js';
+import type { ApprovalDecided, AuditEntry, Task } from '../schemas/index.js';
 import type { DecisionInput } from '../schemas/workflow.js';
 import { isDuplicateKey } from '../store/bulk.js';
 import type { Common } from './common.js';
@@ -72,6 +72,17 @@ export function taskActivities({ m, approvalTimeoutMs = 24 * 3600_000 }: Activit
       });
       await toInboxes([task.asker_id, task.approver_id], { v: 1, type: 'task', task: decided });
       return decided;
+    },
+
+    /** What the agent that asked is told of the decision (its follow-up call's `event`). */
+    async decisionEvent(task: Task): Promise<ApprovalDecided> {
+      if (!task.decision) throw ApplicationFailure.nonRetryable(`task "${task.task_id}" is not decided`, 'NotDecided');
+      const approver = await employee(task.decision.by);
+      return {
+        type: 'approval_decided', task_id: task.task_id, summary: task.summary, decision: task.decision.decision,
+        ...(task.decision.comment ? { comment: task.decision.comment } : {}),
+        approver: { id: approver.id, name: approver.name }, decided_at: task.decision.ts,
+      };
     },
 
     /**

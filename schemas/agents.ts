@@ -14,7 +14,7 @@ export type WorkflowStatus = z.infer<typeof WorkflowStatus>;
 
 export const WorkflowKind = z.enum(['interaction', 'handoff', 'scheduled']);
 
-/** One agent's turn in a workflow: the first agent is hop 0, each relay adds one. */
+/** One call of an agent in a workflow: the first agent is hop 0, each relay and each follow-up adds one. */
 export const Hop = z.object({
   hop: z.number().int().nonnegative(),
   agent_id: EmployeeId,
@@ -24,6 +24,8 @@ export const Hop = z.object({
   /** The message the agent's answer was posted as. */
   reply_msg_id: Id.optional(),
   error: z.string().max(2_000).optional(),
+  /** A follow-up: the agent was told of this event (see AgentRequest.event), not asked a question. */
+  event: z.enum(['approval_decided']).optional(),
 });
 export type Hop = z.infer<typeof Hop>;
 

@@ -33,9 +33,11 @@ describe('AskerProfile', () => {
 });
 
 describe('AgentRequest', () => {
-  it('accepts a request with and without relay', () => {
+  const event = { type: 'approval_decided', task_id: 't-1', summary: 's', decision: 'approve', approver: { id: 'u_wang', name: 'Wang Fang' }, decided_at: 1 };
+  it('accepts a request with and without relay, and a follow-up with its event', () => {
     expect(AgentRequest.safeParse(request).success).toBe(true);
     expect(AgentRequest.safeParse({ ...request, relay: { hop: 1, from_agent: 'a_ops', notes: 'n' } }).success).toBe(true);
+    expect(AgentRequest.parse({ ...request, event: { ...event, comment: 'ok' } }).event).toEqual({ ...event, comment: 'ok' });
   });
   it.each([
     [{ interaction_id: '' }, 'interaction_id'],
@@ -46,6 +48,9 @@ describe('AgentRequest', () => {
     [{ context: undefined }, 'context'],
     [{ relay: { hop: -1, from_agent: 'a', notes: '' } }, 'relay.hop'],
     [{ relay: { hop: 0, from_agent: 'a/b', notes: '' } }, 'relay.from_agent'],
+    [{ event: { ...event, type: 'approval_escalated' } }, 'event.type'],
+    [{ event: { ...event, decision: 'maybe' } }, 'event.decision'],
+    [{ event: { ...event, approver: { id: 'u_wang' } } }, 'event.approver.name'],
   ])('rejects %j at %s', (patch, path) => expect(paths(AgentRequest, { ...request, ...patch })).toContain(path));
 });
 

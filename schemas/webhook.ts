@@ -15,12 +15,33 @@ export const AskerProfile = z.object({
   manager: z.string().nullable(),
 });
 
+/**
+ * What happened since the agent last answered: sent with the request it answered, so the agent
+ * can follow up. Today one kind: the approval it asked for (`needs_approval`) was decided.
+ */
+export const ApprovalDecided = z.object({
+  type: z.literal('approval_decided'),
+  task_id: z.string().min(1),
+  /** The summary the agent gave in `needs_approval`. */
+  summary: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().optional(),
+  approver: z.object({ id: EmployeeId, name: z.string() }),
+  decided_at: z.number().int().nonnegative(),
+});
+export type ApprovalDecided = z.infer<typeof ApprovalDecided>;
+
+export const AgentEvent = z.discriminatedUnion('type', [ApprovalDecided]);
+export type AgentEvent = z.infer<typeof AgentEvent>;
+
 export const AgentRequest = z.object({
   interaction_id: z.string().min(1),
   agent_id: EmployeeId,
   message: Message,
   context: z.object({ last_messages: z.array(Message).max(3), asker: AskerProfile }),
   relay: z.object({ hop: z.number().int().nonnegative(), from_agent: EmployeeId, notes: z.string() }).optional(),
+  /** Absent for a question; present, `message` and `context` are those of the question the agent answered before. */
+  event: AgentEvent.optional(),
 });
 export type AgentRequest = z.infer<typeof AgentRequest>;
 

@@ -133,5 +133,8 @@ export interface HandoffInput {
   workflow_id: string;
 }
 
-/** What `callAgent` got: the agent's reply, or its 202 (the answer comes as a `CallbackSignal`). */
-export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' };
+/**
+ * What `callAgent` got: the agent's reply, its 202 (the answer comes as a `CallbackSignal`), or
+ * its 204: nothing to say, which only a follow-up (a request with an `event`) may answer.
+ */
+export type CallOutcome = { kind: 'reply'; reply: AgentReply } | { kind: 'accepted' } | { kind: 'silent' };

@@ -113,7 +113,9 @@ const ADMIN_OPS: Record<BodyOp, { summary: string; description?: string; errors:
   },
   'admin.agent.update': {
     summary: "Change an agent's profile",
-    description: 'Only the fields given change. 404: no such employee; 409: not an AI agent.',
+    description: 'Only the fields given change. A new `auto_join_groups` is applied: the agent joins each group listed and leaves each ' +
+      'group dropped from the list. 404: no such employee, or an unknown group; 409: not an AI agent, or the agent is the last member ' +
+      'of a group it would leave; 413: a group listed is full.',
     errors: [404, 409],
   },
   'admin.employee.disable': {

@@ -28,16 +28,22 @@ describe('agents end to end', () => {
   /** Lets the kill test hold an agent's answer until the worker is gone. */
   let relayGate: Promise<void> = Promise.resolve();
 
+  /** Told of the decision later, it has nothing to add (the loop itself: approval-loop.e2e.test.ts). */
+  const needsApproval: AgentHandler = (req) => req.event ? null : {
+    text: 'this refund needs approval',
+    needs_approval: { approver: 'u_zhang', summary: `refund for ${req.message.body.text}` },
+  };
+
   const handlers: Record<string, AgentHandler> = {
     t_echo: (req) => ({ text: `echo: ${req.message.body.text}${req.message.body.text?.includes('leak') ? ' the password is secretword' : ''}` }),
     t_sales: (req) => req.message.body.text?.includes('refund')
       ? { text: 'a refund: finance decides', next_agent: 't_fin' }
       : { text: 'sales here' },
     t_fin: (req) => ({ text: `finance booked it (from ${req.relay?.from_agent ?? 'nobody'}, hop ${req.relay?.hop ?? 0})` }),
-    t_approve: (req) => ({
-      text: 'this refund needs approval',
-      needs_approval: { approver: 'u_zhang', summary: `refund for ${req.message.body.text}` },
-    }),
+    t_approve: needsApproval,
+    // One agent per approval test: telling an agent of a decision is a call under its rate limit too.
+    t_reject: needsApproval,
+    t_escalate: needsApproval,
     t_handoff: () => ({ text: 'let me find a colleague', handoff: { reason: 'complaint' } }),
     t_slow: async () => {
       await sleep(2_500);
@@ -221,7 +227,7 @@ describe('agents end to end', () => {
   });
 
   it('approval: a rejection over HTTP ends the workflow', async () => {
-    await ask(li, 't_approve', 'SO-4');
+    await ask(li, 't_reject', 'SO-4');
     const task = await pendingTaskOf(zhang);
     const token = await stack.login('u_zhang');
     const res = await fetch(`${stack.httpUrl}/api/tasks/${task.task_id}/decision`, {
@@ -234,12 +240,12 @@ describe('agents end to end', () => {
   });
 
   it("approval: no answer in time escalates to the approver's manager", async () => {
-    await ask(li, 't_approve', 'SO-5');
+    await ask(li, 't_escalate', 'SO-5');
     const first = await pendingTaskOf(zhang);
     const escalated = await wang.waitFor((r) => (r.json as Event).type === 'task' && (r.json as { task: Task }).task.escalated_from === first.task_id, 15_000);
     const task = (escalated.json as { task: Task }).task;
     expect(task).toMatchObject({ approver_id: 'u_wang', state: 'pending' });
-    const asked = await messageFrom(li, 't_approve', (m) => m.body.notice?.kind === 'approval_requested' && m.body.notice.summary === 'refund for SO-5' && m.body.notice.approver_id === 'u_wang', 15_000);
+    const asked = await messageFrom(li, 't_escalate', (m) => m.body.notice?.kind === 'approval_requested' && m.body.notice.summary === 'refund for SO-5' && m.body.notice.approver_id === 'u_wang', 15_000);
     expect(asked.body.notice).toEqual({ kind: 'approval_requested', approver_id: 'u_wang', summary: 'refund for SO-5', missed_id: 'u_zhang' });
     expect((await stack.m.Task.findOne({ task_id: first.task_id }).lean())?.state).toBe('escalated');
     await wang.ok('task.decide', { task_id: task.task_id, decision: 'approve' });

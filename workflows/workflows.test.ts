@@ -94,6 +94,12 @@ const activities: Activities = {
     return task;
   },
   async announceTask() {},
+  async decisionEvent(task) {
+    return {
+      type: 'approval_decided', task_id: task.task_id, summary: task.summary, decision: task.decision!.decision,
+      ...(task.decision!.comment ? { comment: task.decision!.comment } : {}), approver: { id: task.decision!.by, name: `Name of ${task.decision!.by}` }, decided_at: task.decision!.ts,
+    };
+  },
   async decideTask({ task, decision }) {
     const decided: Task = {
       ...task, state: decision.decision === 'approve' ? 'approved' : 'rejected',
@@ -242,6 +248,13 @@ describe('agentInteraction', () => {
     await record(id, 'agentInteraction-async-callback');
   });
 
+  it('a question answered with nothing (204) is no answer', async () => {
+    const { id, s } = scenario({ a_one: () => ({ kind: 'silent' }) });
+    const result = await (await interaction(id)).result();
+    expect(result).toMatchObject({ status: 'failed', error: 'agent answered 204 without a reply' });
+    expect(texts(s)).toEqual(['Agent a_one is unavailable right now; please try again later.']);
+  });
+
   it('reports the agent unavailable when no callback comes in time', async () => {
     const { id, s } = scenario({ a_one: () => ({ kind: 'accepted' }) });
     const result = await (await interaction(id)).result();
@@ -270,6 +283,9 @@ describe('agentInteraction', () => {
 
 describe('approval', () => {
   const needsApproval = (next?: string) => reply({ text: 'refund of 5000 needs approval', needs_approval: { approver: 'u_zhang', summary: 'refund 5000' }, ...(next ? { next_agent: next } : {}) });
+  /** Asks for approval, and follows up on the decision with what it heard. */
+  const asksApproval = (next?: string): Agent => (req) =>
+    req.event ? reply({ text: `heard: ${req.event.decision} by ${req.event.approver.name}${req.event.comment ? `, ${req.event.comment}` : ''}` }) : needsApproval(next);
   const decide = (by: string, decision: 'approve' | 'reject', task_id: string, comment?: string): DecisionInput =>
     ({ task_id, by, decision, via: 'mqtt', ...(comment ? { comment } : {}) });
 
@@ -283,7 +299,7 @@ describe('approval', () => {
     // decision meets the decided task, not a finished workflow.
     let secondTried!: () => void;
     const tried = new Promise<void>((resolve) => (secondTried = resolve));
-    const { id, s } = scenario({ a_one: () => needsApproval('a_two'), a_two: async () => (await tried, reply({ text: 'refund paid' })) });
+    const { id, s } = scenario({ a_one: asksApproval('a_two'), a_two: async () => (await tried, reply({ text: 'refund paid' })) });
     const handle = await interaction(id);
     const task = await pendingTask(handle);
     expect(task).toMatchObject({ approver_id: 'u_zhang', asker_id: 'u_li', requested_by: 'a_one', state: 'pending' });
@@ -297,8 +313,18 @@ describe('approval', () => {
     expect((again as { cause?: Error }).cause?.message).toMatch(/^E_CONFLICT/);
     const result = await handle.result();
     expect(result.status).toBe('completed');
-    expect(texts(s)).toEqual(['refund of 5000 needs approval', 'refund paid']);
-    await record(id, 'agentInteraction-approved');
+    // The agent hears the decision before the request goes on; its follow-up is posted as an answer.
+    expect(texts(s)).toEqual(['refund of 5000 needs approval', 'heard: approve by Name of u_zhang, ok', 'refund paid']);
+    expect(s.requests[1]).toMatchObject({
+      agent_id: 'a_one', interaction_id: `${id}#1`, message: { msg_id: id },
+      event: { type: 'approval_decided', task_id: task.task_id, summary: 'refund 5000', decision: 'approve', comment: 'ok', approver: { id: 'u_zhang' } },
+    });
+    expect(s.requests[1]!.relay).toBeUndefined();
+    expect(s.requests[2]).toMatchObject({ agent_id: 'a_two', interaction_id: `${id}#2`, relay: { hop: 2, from_agent: 'a_one' } });
+    expect(s.requests[2]!.event).toBeUndefined();
+    expect(result.hops.map((h) => [h.agent_id, h.status, h.event])).toEqual([['a_one', 'answered', undefined], ['a_one', 'answered', 'approval_decided'], ['a_two', 'answered', undefined]]);
+    expect(result.hops[1]!.reply_msg_id).toBe('m2');
+    await record(id, 'agentInteraction-approved-follow-up');
   });
 
   /**
@@ -308,7 +334,7 @@ describe('approval', () => {
    */
   async function decideEarly(by: string, comment: string) {
     let open!: () => void;
-    const { id, s } = scenario({ a_one: () => needsApproval() }, { taskGate: new Promise<void>((r) => (open = r)) });
+    const { id, s } = scenario({ a_one: asksApproval() }, { taskGate: new Promise<void>((r) => (open = r)) });
     const handle = await interaction(id, 'a_one', '1 second');
     await until(() => s.opening !== undefined);
     const taskId = s.opening!;
@@ -322,7 +348,7 @@ describe('approval', () => {
     const { id, handle, taskId, answer } = await decideEarly('u_zhang', 'early');
     expect(await answer).toMatchObject({ task_id: taskId, state: 'approved', decision: { comment: 'early' } });
     expect(await handle.result()).toMatchObject({ status: 'completed', step: 'done' });
-    await record(id, 'agentInteraction-early-decision');
+    await record(id, 'agentInteraction-early-decision-follow-up');
   });
 
   it('an early decision by someone else is refused once the task is pending, and the approver still decides', async () => {
@@ -332,19 +358,71 @@ describe('approval', () => {
     expect(await handle.result()).toMatchObject({ status: 'completed', step: 'rejected by u_zhang' });
   });
 
-  it('ends on a rejection', async () => {
-    const { id, s } = scenario({ a_one: () => needsApproval('a_two'), a_two: () => reply({ text: 'never' }) });
+  it('ends on a rejection, once the agent has heard it and followed up', async () => {
+    const { id, s } = scenario({ a_one: asksApproval('a_two'), a_two: () => reply({ text: 'never' }) });
     const handle = await interaction(id);
     const task = await pendingTask(handle);
     await handle.executeUpdate('decide', { args: [decide('u_zhang', 'reject', task.task_id, 'too much')] });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'completed', step: 'rejected by u_zhang' });
-    expect(s.requests.map((r) => r.agent_id)).toEqual(['a_one']);
-    await record(id, 'agentInteraction-rejected');
+    expect(s.requests.map((r) => r.agent_id)).toEqual(['a_one', 'a_one']);
+    expect(s.requests[1]!.event).toMatchObject({ decision: 'reject', comment: 'too much' });
+    expect(texts(s)).toEqual(['refund of 5000 needs approval', 'heard: reject by Name of u_zhang, too much']);
+    expect(s.reports.at(-1)).toMatchObject({ status: 'completed', hops: [{ status: 'answered' }, { status: 'answered', event: 'approval_decided', reply_msg_id: 'm2' }] });
+    await record(id, 'agentInteraction-rejected-follow-up');
+  });
+
+  it('a follow-up answered later (202, then the callback) is posted like any answer', async () => {
+    const { id, s } = scenario({ a_one: (req) => (req.event ? { kind: 'accepted' } : needsApproval()) });
+    const handle = await interaction(id);
+    const task = await pendingTask(handle);
+    await handle.executeUpdate('decide', { args: [decide('u_zhang', 'approve', task.task_id)] });
+    await until(async () => (await handle.query<LiveState>('state')).step === 'waiting for a_one to answer');
+    // The callback for the question's hop is not the follow-up's.
+    await handle.signal<[CallbackSignal]>('agentReply', { hop: 0, agent_id: 'a_one', reply: { text: 'stale' } });
+    await handle.signal<[CallbackSignal]>('agentReply', { hop: 1, agent_id: 'a_one', reply: { text: 'refund paid out' } });
+    expect(await handle.result()).toMatchObject({ status: 'completed', step: 'done' });
+    expect(texts(s)).toEqual(['refund of 5000 needs approval', 'refund paid out']);
+    await record(id, 'agentInteraction-follow-up-async');
+  });
+
+  it('an agent that cannot hear the decision leaves it standing: a failed hop, and the request goes on', async () => {
+    const { id, s } = scenario({
+      a_one: (req) => { if (req.event) throw new Error('connect ECONNREFUSED 127.0.0.1:9'); return needsApproval('a_two'); },
+      a_two: () => reply({ text: 'refund paid' }),
+    });
+    const handle = await interaction(id);
+    const task = await pendingTask(handle);
+    await handle.executeUpdate('decide', { args: [decide('u_zhang', 'approve', task.task_id)] });
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'completed', step: 'done' });
+    expect(result.hops.map((h) => [h.agent_id, h.status])).toEqual([['a_one', 'answered'], ['a_one', 'failed'], ['a_two', 'answered']]);
+    expect(result.hops[1]).toMatchObject({ event: 'approval_decided', error: expect.stringMatching(/ECONNREFUSED/) });
+    // Retried as any call, then given up on, without a word in the chat: the decision is there.
+    expect(s.requests.filter((r) => r.event)).toHaveLength(3);
+    expect(texts(s)).toEqual(['refund of 5000 needs approval', 'refund paid']);
+    expect(s.reports.at(-1)!.hops[1]).toMatchObject({ status: 'failed' });
+    await record(id, 'agentInteraction-follow-up-failed');
+  });
+
+  it('a follow-up may say nothing (204), and may not ask again', async () => {
+    const silent = scenario({ a_one: (req) => (req.event ? { kind: 'silent' } : needsApproval()) });
+    const again = scenario({
+      a_one: (req) => (req.event ? reply({ text: 'and another approval, please', needs_approval: { approver: 'u_zhang', summary: 'more' }, next_agent: 'a_one' }) : needsApproval()),
+    });
+    for (const { id } of [silent, again]) {
+      const handle = await interaction(id);
+      await handle.executeUpdate('decide', { args: [decide('u_zhang', 'reject', (await pendingTask(handle)).task_id)] });
+      expect(await handle.result()).toMatchObject({ status: 'completed', step: 'rejected by u_zhang', hops: [{}, { status: 'answered', event: 'approval_decided' }] });
+    }
+    expect(texts(silent.s)).toEqual(['refund of 5000 needs approval']);
+    expect(texts(again.s)).toEqual(['refund of 5000 needs approval', 'and another approval, please']);
+    expect(again.s.tasks.map((t) => t.state)).toEqual(['pending', 'rejected']);
+    await record(silent.id, 'agentInteraction-follow-up-silent');
   });
 
   it("escalates to the approver's manager when the approver does not answer in time", async () => {
-    const { id, s } = scenario({ a_one: () => needsApproval() }, { approvalMs: 800, managers: { u_zhang: 'u_wang' } });
+    const { id, s } = scenario({ a_one: asksApproval() }, { approvalMs: 800, managers: { u_zhang: 'u_wang' } });
     const handle = await interaction(id);
     await until(async () => (await handle.query<LiveState>('state')).pending_task?.approver_id === 'u_wang');
     const task = (await handle.query<LiveState>('state')).pending_task!;
@@ -352,13 +430,17 @@ describe('approval', () => {
     expect(s.tasks.map((t) => t.state)).toEqual(['pending', 'escalated', 'pending']);
     await handle.executeUpdate('decide', { args: [decide('u_wang', 'approve', task.task_id)] });
     expect((await handle.result()).status).toBe('completed');
-    await record(id, 'agentInteraction-escalated');
+    // The one who decided is who the agent hears from.
+    expect(s.requests[1]!.event).toMatchObject({ task_id: task.task_id, approver: { id: 'u_wang' } });
+    await record(id, 'agentInteraction-escalated-follow-up');
   });
 
   it('fails politely when nobody is left to escalate to', async () => {
-    const { id } = scenario({ a_one: () => needsApproval() }, { approvalMs: 500 });
+    const { id, s } = scenario({ a_one: asksApproval() }, { approvalMs: 500 });
     const result = await (await interaction(id)).result();
     expect(result).toMatchObject({ status: 'failed', step: 'approval timed out' });
+    // Nothing was decided, so there is nothing to tell the agent.
+    expect(s.requests).toHaveLength(1);
   });
 });
 

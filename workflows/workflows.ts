@@ -1,6 +1,6 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler,
-  sleep, uuid4, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, proxyLocalActivities,
+  setHandler, sleep, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/activities.js';
 import type { Hop, Relay, Task, WorkflowRun, WorkflowStatus } from '../schemas/agents.js';
@@ -69,7 +69,23 @@ class Visible {
   }
 }
 
-type HopOutcome = { ok: true; reply: AgentReply } | { ok: false; error: string };
+/** The answer (null: a follow-up the agent had nothing to say to), or why there is none. */
+type HopOutcome = { ok: true; record: Hop; reply: AgentReply | null } | { ok: false; record: Hop; error: string };
+
+/** What a call tells the agent besides the question: where a relay stands, what happened since. */
+type CallExtras = Pick<AgentRequest, 'relay' | 'event'>;
+
+/** The callbacks an interaction takes, and which call it waits on. */
+interface Waiting {
+  callbacks: Map<number, CallbackSignal>;
+  setAwaiting: (a: { hop: number; agent_id: string } | undefined) => void;
+}
+
+/**
+ * Since this patch an agent whose approval was decided is told (a follow-up call); workflows
+ * started before it finish as they began, without the call.
+ */
+const APPROVAL_FOLLOW_UP = 'approval-follow-up';
 
 /**
  * One message answered by one agent or a chain of them: gather the context, call each agent (its
@@ -105,39 +121,48 @@ async function interact(input: Omit<InteractionInput, 'msg_id' | 'message'> & { 
     return visible.live;
   }
   const approvals = new Approvals(visible, ctx, workflowId);
+  const waiting: Waiting = { callbacks, setAwaiting: (a) => (awaiting = a) };
 
   let agent: AgentInfo = ctx.agent;
   let notes: string[] = [];
+  let from: string | undefined;
   let stepIndex = 0;
-  for (let hop = 0; ; hop++) {
-    if (hop >= MAX_RELAY_HOPS) {
+  // `asked` counts the agents asked, which the hop limit bounds; `hop` numbers every call, follow-ups included.
+  for (let asked = 0; ; asked++) {
+    const hop = visible.live.hops.length;
+    if (asked >= MAX_RELAY_HOPS) {
       await post(ctx, workflowId, `limit:${hop}`, agent.id, `This request has passed through ${MAX_RELAY_HOPS} agents; I'll stop here so it does not go round in circles. Please ask a colleague to take it from here.`, true);
       await visible.report('completed', `stopped after ${MAX_RELAY_HOPS} hops`);
       return visible.live;
     }
-    const outcome = await callHop(ctx, visible, agent, hop, notes, callbacks, (a) => (awaiting = a));
+    const extras: CallExtras = from ? { relay: { hop, from_agent: from, notes: notes.join('\n') } } : {};
+    const outcome = await callHop(ctx, visible, agent, hop, extras, waiting);
     if (!outcome.ok) {
       await post(ctx, workflowId, `unavailable:${hop}`, agent.id, `${agent.name} is unavailable right now; please try again later.`, true);
       await visible.report('failed', `${agent.id} unavailable`, outcome.error);
       return visible.live;
     }
-    const { reply } = outcome;
-    if (reply.text || reply.card) {
-      const posted = await io.postMessage({
-        from: agent.id, conversation_id: ctx.conversation_id, workflow_id: workflowId, key: `reply:${hop}`,
-        text: reply.text, card: reply.card, agent_output: true,
-      });
-      visible.live.hops[hop]!.reply_msg_id = posted.msg_id;
-    }
+    // Only a follow-up may be answered with nothing (callHop fails a question answered so).
+    const reply = outcome.reply!;
+    await postReply(ctx, agent, outcome.record, reply);
     if (reply.handoff) {
       await handOff(visible, { conversation_id: ctx.conversation_id, agent_id: agent.id, requested_by: agent.id, asker_id: ctx.asker_id, reason: reply.handoff.reason, workflow_id: workflowId });
       return visible.live;
     }
-    if (reply.needs_approval && !(await approvals.run(agent.id, hop, reply.needs_approval))) return visible.live;
+    if (reply.needs_approval) {
+      const decided = await approvals.run(agent.id, hop, reply.needs_approval);
+      if (!decided) return visible.live;
+      if (decided.followUp) await tellDecision(ctx, visible, agent, decided.task, extras, waiting);
+      if (decided.task.state !== 'approved') {
+        if (decided.followUp) await visible.report('completed', `rejected by ${decided.task.approver_id}`);
+        return visible.live;
+      }
+    }
 
     const next = ctx.relay ? nextRelayStep(ctx.relay, stepIndex + 1, reply) : reply.next_agent && { agent_id: reply.next_agent, index: 0 };
     if (!next) break;
     stepIndex = next.index;
+    from = agent.id;
     notes = [...notes, `${agent.id}: ${reply.text ?? reply.card?.title ?? ''}`];
     const described = await io.describeAgent(next.agent_id);
     if (!described) {
@@ -165,16 +190,37 @@ function post(ctx: LoadedInteraction, workflowId: string, key: string, from: str
   return io.postMessage({ from, conversation_id: ctx.conversation_id, workflow_id: workflowId, key, text, system, mentions });
 }
 
+/** An agent's answer in the chat, when it has text or a card; its hop records the message. */
+async function postReply(ctx: LoadedInteraction, agent: AgentInfo, record: Hop, reply: AgentReply): Promise<void> {
+  if (!reply.text && !reply.card) return;
+  const posted = await io.postMessage({
+    from: agent.id, conversation_id: ctx.conversation_id, workflow_id: workflowInfo().workflowId, key: `reply:${record.hop}`,
+    text: reply.text, card: reply.card, agent_output: true,
+  });
+  record.reply_msg_id = posted.msg_id;
+}
+
+/**
+ * The agent that asked for an approval hears the decision (a call with `event`) and may follow
+ * up: its text or card is posted like any answer, and nothing else of its reply is followed, so
+ * a follow-up never asks again or passes the request on. An agent that cannot be reached leaves
+ * a failed hop in the state and nothing in the chat, where the decision already is.
+ */
+async function tellDecision(ctx: LoadedInteraction, visible: Visible, agent: AgentInfo, task: Task, extras: CallExtras, waiting: Waiting): Promise<void> {
+  const event = await io.decisionEvent(task);
+  const outcome = await callHop(ctx, visible, agent, visible.live.hops.length, { ...extras, event }, waiting);
+  if (outcome.ok && outcome.reply) await postReply(ctx, agent, outcome.record, outcome.reply);
+}
+
 /**
  * One agent's turn: wait for a slot under its rate limit (telling the chat once), call its
  * webhook, and if it answered 202, wait for its callback within its response timeout.
  */
 async function callHop(
-  ctx: LoadedInteraction, visible: Visible, agent: AgentInfo, hop: number, notes: string[],
-  callbacks: Map<number, CallbackSignal>, setAwaiting: (a: { hop: number; agent_id: string } | undefined) => void,
+  ctx: LoadedInteraction, visible: Visible, agent: AgentInfo, hop: number, extras: CallExtras, { callbacks, setAwaiting }: Waiting,
 ): Promise<HopOutcome> {
   const { workflowId } = workflowInfo();
-  const record: Hop = { hop, agent_id: agent.id, status: 'calling', started_at: Date.now() };
+  const record: Hop = { hop, agent_id: agent.id, status: 'calling', started_at: Date.now(), ...(extras.event ? { event: extras.event.type } : {}) };
   visible.live.hops.push(record);
   const finish = (status: Hop['status'], error?: string) => Object.assign(record, { status, finished_at: Date.now(), ...(error ? { error } : {}) });
   let [, slot] = await Promise.all([visible.report('running', `calling ${agent.id}`), io.takeAgentSlot(agent.id)]);
@@ -184,12 +230,7 @@ async function callHop(
     slot = await io.takeAgentSlot(agent.id);
   }
 
-  const request: AgentRequest = {
-    ...ctx.request,
-    interaction_id: interactionId(workflowId, hop),
-    agent_id: agent.id,
-    ...(hop > 0 ? { relay: { hop, from_agent: visible.live.hops[hop - 1]!.agent_id, notes: notes.join('\n') } } : {}),
-  };
+  const request: AgentRequest = { ...ctx.request, interaction_id: interactionId(workflowId, hop), agent_id: agent.id, ...extras };
   // The agent's own timeout bounds each attempt; three attempts at most, so a worker that dies
   // mid-call is retried on another while a dead agent is reported within a few timeouts.
   const { callAgent } = proxyActivities<Activities>({
@@ -205,12 +246,22 @@ async function callHop(
   } catch (err) {
     setAwaiting(undefined);
     finish('failed', reasonOf(err));
-    return { ok: false, error: reasonOf(err) };
+    return { ok: false, record, error: reasonOf(err) };
   }
   if (answer.kind === 'reply') {
     setAwaiting(undefined);
     finish('answered');
-    return { ok: true, reply: answer.reply };
+    return { ok: true, record, reply: answer.reply };
+  }
+  if (answer.kind === 'silent') {
+    setAwaiting(undefined);
+    // A question needs an answer; a follow-up may have nothing to add.
+    if (!extras.event) {
+      finish('failed', 'agent answered 204 without a reply');
+      return { ok: false, record, error: record.error! };
+    }
+    finish('answered');
+    return { ok: true, record, reply: null };
   }
 
   await visible.report('waiting', `waiting for ${agent.id} to answer`);
@@ -218,11 +269,11 @@ async function callHop(
   setAwaiting(undefined);
   if (!answered) {
     finish('failed', `no callback within ${agent.response_timeout_ms} ms`);
-    return { ok: false, error: record.error! };
+    return { ok: false, record, error: record.error! };
   }
   finish('answered');
   await visible.report('running', `${agent.id} answered`);
-  return { ok: true, reply: callbacks.get(hop)!.reply };
+  return { ok: true, record, reply: callbacks.get(hop)!.reply };
 }
 
 /**
@@ -266,8 +317,11 @@ class Approvals {
     if (d.by !== task.approver_id) throw ApplicationFailure.nonRetryable(`E_FORBIDDEN: only ${task.approver_id} may decide this task`, 'Refused');
   }
 
-  /** True when approved; otherwise the outcome is already in the chat and the state. */
-  async run(agentId: string, hop: number, ask: { approver: string; summary: string }): Promise<boolean> {
+  /**
+   * The task as decided, and whether its agent is to be told (see APPROVAL_FOLLOW_UP); undefined
+   * when there was no decision, which is then in the chat and the state.
+   */
+  async run(agentId: string, hop: number, ask: { approver: string; summary: string }): Promise<{ task: Task; followUp: boolean } | undefined> {
     let task: Task | null;
     try {
       task = await io.openTask({
@@ -277,7 +331,7 @@ class Approvals {
     } catch (err) {
       await post(this.ctx, this.workflowId, `approval-failed:${hop}`, agentId, `This needs an approval, but it cannot be asked: ${reasonOf(err)}`, true);
       await this.visible.report('failed', 'approval could not be asked', reasonOf(err));
-      return false;
+      return undefined;
     }
     while (task) {
       this.visible.live.pending_task = task;
@@ -290,9 +344,11 @@ class Approvals {
         this.closed.add(current.task_id);
         this.visible.live.pending_task = undefined;
         const approved = this.recorded.state === 'approved';
-        if (!approved) await this.visible.report('completed', `rejected by ${current.approver_id}`);
-        else await this.visible.report('running', `approved by ${current.approver_id}`);
-        return approved;
+        const followUp = patched(APPROVAL_FOLLOW_UP);
+        // Rejected, the workflow ends here unless the agent is still to hear of it.
+        if (!approved && !followUp) await this.visible.report('completed', `rejected by ${current.approver_id}`);
+        else await this.visible.report('running', `${approved ? 'approved' : 'rejected'} by ${current.approver_id}`);
+        return { task: this.recorded, followUp };
       }
       // Decisions for the old task are refused from here on, before the escalation is written.
       this.closed.add(current.task_id);
@@ -300,7 +356,7 @@ class Approvals {
       task = await io.escalateTask({ task: current, task_id: `t-${uuid4()}` });
     }
     await this.visible.report('failed', 'approval timed out', 'no approver left to escalate to');
-    return false;
+    return undefined;
   }
 }
 

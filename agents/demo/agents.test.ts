@@ -192,6 +192,70 @@ describe('financeAgent: refunds', () => {
   });
 });
 
+describe('financeAgent: following up on a decided refund', () => {
+  const { approver } = REFUND_POLICY;
+  /** What MChat sends once the approval `asked` asked for is decided: the same question, and the event. */
+  const decided = (asked: AgentReply, decision: 'approve' | 'reject', comment?: string, by: { id: string; name: string } = approver): AgentRequest => ({
+    ...request('a_finance', '退款 SO-1002'),
+    interaction_id: 'i1#1',
+    event: {
+      type: 'approval_decided', task_id: 't-1', summary: asked.needs_approval!.summary, decision,
+      ...(comment ? { comment } : {}), approver: by, decided_at: 2,
+    },
+  });
+  const asked = askFinance('退款 SO-1002');
+  const o = order('SO-1002');
+
+  it('asking, it says the answer will follow here', () => {
+    expect(asked.needs_approval).toBeDefined();
+    expect(asked.text).toContain("I'll tell you here what they decide");
+  });
+  it('approved: the refund is processed, with a card saying who approved it and when it pays out', () => {
+    const r = valid(financeAgent(decided(asked, 'approve', 'fine')));
+    expect(r.text).toContain('Li Lei');
+    expect(r.text).toContain(`${approver.name} approved`);
+    expect(r.text).toContain('"fine"');
+    expect(r.text).toContain("I've processed it");
+    expect(r.text).toContain(REFUND_POLICY.payout);
+    expect(r.card?.title).toBe('Refund SO-1002');
+    expect(field(r, 'Decision')).toBe('approved');
+    expect(field(r, 'Approved by')).toBe(approver.name);
+    expect(field(r, 'Amount')).toBe(`¥${o.amount_cny}`);
+    expect(field(r, 'Customer')).toBe(o.customer);
+  });
+  it('rejected: nothing is paid out, and the reason is given', () => {
+    const r = valid(financeAgent(decided(asked, 'reject', 'the customer has not returned the seats')));
+    expect(r.text).toContain(`${approver.name} declined`);
+    expect(r.text).toContain('the customer has not returned the seats');
+    expect(r.text).toContain('Nothing has been paid out');
+    expect(r.text).not.toContain('processed');
+    expect(field(r, 'Decision')).toBe('rejected');
+    expect(field(r, 'Reason')).toBe('the customer has not returned the seats');
+  });
+  it('a rejection without a comment has no Reason', () => {
+    const r = valid(financeAgent(decided(asked, 'reject')));
+    expect(r.card?.fields.map((f) => f.label)).not.toContain('Reason');
+    expect(r.text).not.toContain('""');
+  });
+  it('names whoever decided: after an escalation that is not the policy\'s approver', () => {
+    const r = valid(financeAgent(decided(asked, 'approve', undefined, { id: 'u_chen', name: 'Chen Jing' })));
+    expect(r.text).toContain('Chen Jing approved');
+    expect(field(r, 'Approved by')).toBe('Chen Jing');
+  });
+  it('never asks again or passes the request on when following up', () => {
+    for (const decision of ['approve', 'reject'] as const) {
+      const r = financeAgent(decided(asked, decision));
+      expect(r.needs_approval).toBeUndefined();
+      expect(r.next_agent).toBeUndefined();
+    }
+  });
+  it('a decision on something it cannot place is acknowledged as it was summarised', () => {
+    const r = valid(financeAgent({ ...decided(asked, 'approve'), event: { ...decided(asked, 'approve').event!, summary: 'a team lunch' }, message: request('a_finance', 'hello').message }));
+    expect(r.text).toBe(`Li Lei, ${approver.name} approved "a team lunch".`);
+    expect(r.card).toBeUndefined();
+  });
+});
+
 describe('financeAgent: invoices and anything else', () => {
   it.each(ORDERS.filter((o) => o.invoice_no).map((o) => [o.id, o] as const))('gives the invoice number of %s', (id, o) => {
     const r = askFinance(`发票 ${id}`);

@@ -1,4 +1,4 @@
-import { answerLater, type AgentReply, type AgentRequest, type LaterAnswer } from '../sdk/index.js';
+import { answerLater, type AgentReply, type AgentRequest, type ApprovalDecided, type LaterAnswer } from '../sdk/index.js';
 import { INVOICE_POLICY, MARKETS, ORDERS, PRODUCTS, REFUND_POLICY, type Market, type Order } from './data.js';
 
 type Card = NonNullable<AgentReply['card']>;
@@ -78,13 +78,15 @@ function refundToFinance(asker: string, id: string): AgentReply {
 
 /**
  * Finance agent: refunds, relayed from the sales agent or asked directly ("退款 SO-1003"), approved
- * up to the policy's limit and sent for approval above it; invoice questions ("发票 SO-1001").
- * A relayed request names the order in the original message or in the relay notes.
+ * up to the policy's limit and sent for approval above it, and paid out or dropped once the
+ * approver has decided; invoice questions ("发票 SO-1001"). A relayed request names the order in
+ * the original message or in the relay notes.
  */
 export function financeAgent(req: AgentRequest): AgentReply {
   const text = req.message.body.text ?? '';
   const notes = req.relay?.notes ?? '';
   const asker = req.context.asker.name;
+  if (req.event?.type === 'approval_decided') return refundDecided(asker, req.event, orderIdIn(req.event.summary) ?? orderIdIn(text) ?? orderIdIn(notes));
   const id = orderIdIn(text) ?? orderIdIn(notes);
   if (REFUND.test(text) || REFUND.test(notes)) return id ? refund(asker, id) : { text: 'Which order should be refunded? Give me its number, e.g. 退款 SO-1003.' };
   if (INVOICE.test(text)) return id ? invoice(id) : { text: `${INVOICE_POLICY}. Tell me the order number (e.g. 发票 SO-1001) and I'll look it up.` };
@@ -99,13 +101,37 @@ function refund(asker: string, id: string): AgentReply {
   const what = `the refund of ¥${order.amount_cny} for order ${order.id} (${order.customer})`;
   if (order.amount_cny > limit) {
     return {
-      text: `${asker}, ${what} is above the ¥${limit} I may approve myself, so I've asked ${approver.name} to decide.`,
+      text: `${asker}, ${what} is above the ¥${limit} I may approve myself, so I've asked ${approver.name} to decide. I'll tell you here what they decide.`,
       needs_approval: { approver: approver.id, summary: `Refund ¥${order.amount_cny} for order ${order.id} (${order.customer}), asked by ${asker}.` },
     };
   }
   return {
     text: `${asker}, I've approved ${what}; the money reaches the customer in ${payout}.`,
     card: card(`Refund ${order.id}`, { Customer: order.customer, Amount: `¥${order.amount_cny}`, Decision: 'approved', Payout: payout }),
+  };
+}
+
+/**
+ * The follow-up to a refund sent for approval: approved, it is paid out (the card says so);
+ * rejected, nothing is, and the asker hears why. The approver is whoever decided: after an
+ * escalation that is not the one the policy names.
+ */
+function refundDecided(asker: string, event: ApprovalDecided, id: string | undefined): AgentReply {
+  const order = id ? orderById(id) : undefined;
+  const by = event.approver.name;
+  const why = event.comment ? `: "${event.comment}"` : '';
+  if (!order) return { text: `${asker}, ${by} ${event.decision === 'approve' ? 'approved' : 'rejected'} "${event.summary}"${why}.` };
+  const what = `the refund of ¥${order.amount_cny} for order ${order.id} (${order.customer})`;
+  const fields = { Customer: order.customer, Amount: `¥${order.amount_cny}` };
+  if (event.decision === 'approve') {
+    return {
+      text: `${asker}, ${by} approved ${what}${why}. I've processed it: the money reaches the customer in ${REFUND_POLICY.payout}.`,
+      card: card(`Refund ${order.id}`, { ...fields, Decision: 'approved', 'Approved by': by, Payout: REFUND_POLICY.payout }),
+    };
+  }
+  return {
+    text: `${asker}, ${by} declined ${what}${why}. Nothing has been paid out; if you think it should be reconsidered, talk to ${by}.`,
+    card: card(`Refund ${order.id}`, { ...fields, Decision: 'rejected', 'Rejected by': by, ...(event.comment ? { Reason: event.comment } : {}) }),
   };
 }
 

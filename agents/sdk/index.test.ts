@@ -87,6 +87,7 @@ describe('createAgentServer', () => {
         throw new Error('sync agent bug');
       },
       '/invalid': () => ({}) as never,
+      '/quiet': (req) => (req.event ? null : { text: 'a question gets an answer' }),
     },
   });
   let base = '';
@@ -113,6 +114,22 @@ describe('createAgentServer', () => {
     const res = await post('/async');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ card: { title: 'Card', fields: [], actions: [] } });
+  });
+  it('passes on the event of a follow-up, and answers 204 when the handler has nothing to say', async () => {
+    const event = {
+      type: 'approval_decided', task_id: 't-1', summary: 'refund 5000', decision: 'reject', comment: 'too much',
+      approver: { id: 'u_wang', name: 'Wang Fang' }, decided_at: 2,
+    };
+    const followUp = JSON.stringify({ ...request, interaction_id: `${request.interaction_id}#1`, event });
+    expect((await post('/echo', followUp)).status).toBe(200);
+    expect(seen.at(-1)?.event).toEqual(event);
+    const quiet = await post('/quiet', followUp);
+    expect(quiet.status).toBe(204);
+    expect(await quiet.text()).toBe('');
+    expect(await (await post('/quiet')).json()).toEqual({ text: 'a question gets an answer' });
+    // An event MChat does not send is a request of the wrong shape.
+    const unknown = JSON.stringify({ ...request, event: { ...event, type: 'something_else' } });
+    expect((await post('/echo', unknown)).status).toBe(400);
   });
   it('404 for an unknown path, and for GET on a known one', async () => {
     expect((await post('/nope')).status).toBe(404);

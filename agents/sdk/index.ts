@@ -3,7 +3,7 @@ import { AgentReply, AgentRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '..
 import { verifySignature } from '../../lib/signing.js';
 import { postCallback, type RetryPolicy } from './callback.js';
 
-export type { AgentReply, AgentRequest };
+export type { AgentEvent, AgentReply, AgentRequest, ApprovalDecided } from '../../schemas/index.js';
 export { CALLBACK_PATH, CallbackError, DEFAULT_RETRY, postCallback, type CallbackTarget, type RetryPolicy } from './callback.js';
 
 /**
@@ -18,7 +18,12 @@ export function answerLater(work: () => AgentReply | Promise<AgentReply>): Later
   return new LaterAnswer(work);
 }
 
-export type AgentHandler = (request: AgentRequest) => AgentReply | LaterAnswer | Promise<AgentReply | LaterAnswer>;
+/**
+ * Answers a request: a reply, an answer to come later, or null when there is nothing to say (a
+ * `204`), which only a follow-up (a request with an `event`) may be answered with; to a question
+ * MChat takes it as no answer.
+ */
+export type AgentHandler = (request: AgentRequest) => AgentReply | LaterAnswer | null | Promise<AgentReply | LaterAnswer | null>;
 
 /** One hosted agent with its own API secret (MChat issues one per agent). */
 export interface HostedAgent {
@@ -106,6 +111,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
 async function answer(agent: HostedAgent, request: AgentRequest, res: ServerResponse, opts: AgentServerOptions, report: (err: unknown) => void) {
   try {
     const outcome = await agent.handle(request);
+    if (outcome === null) return void res.writeHead(204).end();
     if (!(outcome instanceof LaterAnswer)) return send(res, 200, AgentReply.parse(outcome));
     if (!opts.mchatUrl) throw new Error('an agent answered later, but the server has no mchatUrl to post the answer to');
     send(res, 202, { accepted: true });

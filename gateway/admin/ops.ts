@@ -69,6 +69,47 @@ export async function checkWebhook(ctx: AdminContext, endpoint: string): Promise
 
 const profile = (e: Employee) => publicProfile(e);
 
+type GroupSeat = Pick<Group, 'id' | 'name' | 'owner_id' | 'members'>;
+
+/** The live groups an agent is to join, each with room for it; E_NOT_FOUND names any that is not. */
+async function groupsToJoin(ctx: AdminContext, agentId: string, ids: readonly string[]): Promise<GroupSeat[]> {
+  const groups = await ctx.m.Group.find({ id: { $in: ids }, dissolved: false }, { _id: 0, id: 1, name: 1, owner_id: 1, members: 1 }).lean<GroupSeat[]>();
+  const missing = ids.filter((g) => !groups.some((x) => x.id === g));
+  if (missing.length) throw new OpError('E_NOT_FOUND', `no group ${missing.join(', ')}`, 'payload.agent_profile.auto_join_groups');
+  // In the order listed, so what is announced and audited reads as the admin wrote it.
+  const joining = [...new Set(ids)].map((id) => groups.find((g) => g.id === id)!).filter((g) => !g.members.includes(agentId));
+  for (const g of joining) checkGroupSize(ctx, g.members.length + 1);
+  return joining;
+}
+
+/**
+ * What a new `auto_join_groups` means for an agent's memberships: it joins each listed group it
+ * is not in (if active: a disabled agent joins nothing) and leaves each group dropped from the
+ * list, the ownership of a group it owns going to the longest-standing other member. Checked
+ * whole before anything is written.
+ */
+async function autoJoinChange(ctx: AdminContext, agent: Employee, listed: readonly string[]): Promise<{ join: GroupSeat[]; leave: GroupSeat[] }> {
+  const join = agent.status === 'active' ? await groupsToJoin(ctx, agent.id, listed) : [];
+  const dropped = (agent.agent_profile?.auto_join_groups ?? []).filter((g) => !listed.includes(g));
+  const leave = dropped.length
+    ? await ctx.m.Group.find({ id: { $in: dropped }, dissolved: false, members: agent.id }, { _id: 0, id: 1, name: 1, owner_id: 1, members: 1 }).lean<GroupSeat[]>()
+    : [];
+  const alone = leave.find((g) => g.members.length === 1);
+  if (alone) throw new OpError('E_CONFLICT', `"${agent.id}" is the last member of "${alone.id}": dissolve the group instead`, 'payload.agent_profile.auto_join_groups');
+  return { join, leave };
+}
+
+async function applyAutoJoin(ctx: AdminContext, agentId: string, { join, leave }: { join: GroupSeat[]; leave: GroupSeat[] }): Promise<void> {
+  if (join.length) await ctx.m.Group.updateMany({ id: { $in: join.map((g) => g.id) } }, { $addToSet: { members: agentId } });
+  for (const g of leave) {
+    // $pullAll, not $pull with $in: FerretDB 1.x silently ignores the latter.
+    await ctx.m.Group.updateOne({ id: g.id }, {
+      $pullAll: { members: [agentId] },
+      ...(g.owner_id === agentId ? { $set: { owner_id: g.members.find((id) => id !== agentId)! } } : {}),
+    });
+  }
+}
+
 /** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
 type OrganisationOp = Exclude<AdminOpName, 'admin.import' | 'admin.org.export' | 'admin.cockpit' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
 
@@ -88,15 +129,13 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     await unused(ctx.m, p.id);
     await department(ctx.m, p.department_id, 'payload.department_id');
     if (p.manager_id) await activeEmployees(ctx.m, [p.manager_id], 'payload.manager_id');
-    const groups = await ctx.m.Group.find({ id: { $in: p.agent_profile.auto_join_groups }, dissolved: false }, { id: 1, name: 1 }).lean();
-    const missing = p.agent_profile.auto_join_groups.filter((g) => !groups.some((x) => x.id === g));
-    if (missing.length) throw new OpError('E_NOT_FOUND', `no group ${missing.join(', ')}`, 'payload.agent_profile.auto_join_groups');
+    const groups = await groupsToJoin(ctx, p.id, p.agent_profile.auto_join_groups);
     await checkWebhook(ctx, p.agent_profile.webhook_endpoint);
     const api_secret = randomBytes(32).toString('base64url');
     const doc: Employee = { ...p, role: 'member', status: 'active', is_ai_agent: true, created_at: Date.now() };
     await ctx.m.Credential.create({ employee_id: p.id, api_secret });
     await ctx.m.Employee.create(doc);
-    if (groups.length) await ctx.m.Group.updateMany({ id: { $in: groups.map((g) => g.id) } }, { $addToSet: { members: p.id } });
+    await applyAutoJoin(ctx, p.id, { join: groups, leave: [] });
     await ctx.announce.settle([
       ctx.announce.joined(doc), ctx.announce.profile(doc), ctx.announce.orgTree(),
       ctx.announce.capabilities(skillIds(p.agent_profile.capabilities)),
@@ -109,15 +148,15 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.agent.update'(ctx, p) {
     const before = await employee(ctx.m, p.id, 'payload.id');
     if (!before.is_ai_agent || !before.agent_profile) throw new OpError('E_CONFLICT', `"${p.id}" is not an AI agent`, 'payload.id');
-    const agent_profile = AgentProfile.parse({ ...before.agent_profile, ...p.agent_profile });
+    const was = before.agent_profile;
+    const agent_profile = AgentProfile.parse({ ...was, ...p.agent_profile });
     if (p.agent_profile.webhook_endpoint) await checkWebhook(ctx, agent_profile.webhook_endpoint);
-    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { agent_profile } });
-    const after = { ...before, agent_profile };
-    await ctx.announce.settle([
-      ctx.announce.profile(after),
-      ctx.announce.capabilities(skillIds([...before.agent_profile.capabilities, ...agent_profile.capabilities])),
-    ]);
-    return { result: { employee: profile(after) }, target: p.id, before: before.agent_profile, after: agent_profile };
+    const listed = p.agent_profile.auto_join_groups;
+    if (!listed) return updateAgent(ctx, before, was, agent_profile, { join: [], leave: [] });
+    // The groups were locked as the profile read before the lock named them (see `changes`); one
+    // changed since is taken now.
+    const groups = [...listed, ...was.auto_join_groups].map((g) => `group:${g}`);
+    return ctx.writes.run(groups, async () => updateAgent(ctx, before, was, agent_profile, await autoJoinChange(ctx, before, listed)));
   },
 
   async 'admin.employee.disable'(ctx, p) {
@@ -239,22 +278,46 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
   },
 };
 
+/** The agent's new profile, and the groups it joins and leaves with it, written and announced. */
+async function updateAgent(
+  ctx: AdminContext, before: Employee, was: AgentProfile, agent_profile: AgentProfile, groups: { join: GroupSeat[]; leave: GroupSeat[] },
+): Promise<Outcome<'admin.agent.update'>> {
+  await ctx.m.Employee.updateOne({ id: before.id }, { $set: { agent_profile } });
+  await applyAutoJoin(ctx, before.id, groups);
+  const after = { ...before, agent_profile };
+  await ctx.announce.settle([
+    ctx.announce.profile(after),
+    ctx.announce.capabilities(skillIds([...was.capabilities, ...agent_profile.capabilities])),
+    ...groups.join.map((g) => ctx.announce.groupMembership(g, { added: [before.id] })),
+    ...groups.leave.map((g) => ctx.announce.groupMembership(g, { removed: [before.id] })),
+  ]);
+  const moved = groups.join.length || groups.leave.length
+    ? { joined_groups: groups.join.map((g) => g.id), left_groups: groups.leave.map((g) => g.id) }
+    : {};
+  return { result: { employee: profile(after) }, target: before.id, before: was, after: { ...agent_profile, ...moved } };
+}
+
 /**
  * What each op changes, as lock keys (store/locks.ts): the organisation's shape (`org`: departments,
  * reporting lines, who exists), one employee's document, one group's. Each op reads, checks and
  * writes inside its keys, so no two changes of one thing interleave and none is lost.
  */
-function changes(op: OrganisationOp, p: { id: string; agent_profile?: { auto_join_groups?: readonly string[] } }): string[] {
+async function changes(ctx: AdminContext, op: OrganisationOp, p: { id: string; agent_profile?: { auto_join_groups?: readonly string[] } }): Promise<string[]> {
   if (op.startsWith('admin.group.')) return [`group:${p.id}`];
   if (op.startsWith('admin.department.')) return ['org'];
-  const groups = op === 'admin.agent.create' ? (p.agent_profile?.auto_join_groups ?? []).map((g) => `group:${g}`) : [];
-  return ['org', `employee:${p.id}`, ...groups];
+  const listed = op === 'admin.agent.create' || op === 'admin.agent.update' ? (p.agent_profile?.auto_join_groups ?? []) : [];
+  // An update also leaves the groups dropped from the list, which only the stored profile names.
+  const stored = op === 'admin.agent.update' && p.agent_profile?.auto_join_groups
+    ? (await ctx.m.Employee.findOne({ id: p.id }, { _id: 0, agent_profile: 1 }).lean<Pick<Employee, 'agent_profile'>>())?.agent_profile?.auto_join_groups ?? []
+    : [];
+  return ['org', `employee:${p.id}`, ...[...listed, ...stored].map((g) => `group:${g}`)];
 }
 
 export const adminHandlers = Object.fromEntries(
   Object.entries(handlers).map(([op, handler]) => [
     op,
-    (ctx: AdminContext, p: never) => ctx.writes.run(changes(op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never) => Promise<Outcome>)(ctx, p)),
+    async (ctx: AdminContext, p: never) =>
+      ctx.writes.run(await changes(ctx, op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never) => Promise<Outcome>)(ctx, p)),
   ]),
 ) as typeof handlers;
 
