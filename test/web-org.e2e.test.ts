@@ -5,6 +5,8 @@ import type { Page } from 'playwright-core';
 import type { AuditEntry } from '../schemas/index.js';
 import { startBrowserStack, type BrowserStack } from './browser.js';
 import { DEMO_PASSWORD } from './stack.js';
+import { TestClient } from './client.js';
+import { ulid } from 'ulid';
 
 /**
  * The org chart in two browsers against the real stack: everyone sees departments, heads and
@@ -132,13 +134,24 @@ describe('the org chart', () => {
   });
 
   test('the cockpit shows the organisation’s figures as charts, with the same figures as tables for screen readers', async () => {
+    // Some traffic to count: two messages and a question the sales assistant answers.
+    const { stack } = browsing!;
+    const client = await TestClient.connect(stack.mqttUrl, 'u_li', await stack.login('u_li'), 'cockpit');
+    for (const [to, text] of [['u_zhang', 'figures, please'], ['a_sales', '查订单 SO-1001']] as const) {
+      await client.ok('msg.send', { to: { direct: to }, client_msg_id: ulid(), body: { text } });
+    }
+    await client.waitFor((r) => JSON.stringify(r.json).includes('"from":"a_sales"'), 20_000);
+    await client.close();
+
     await wang.setViewportSize(DESKTOP);
     await wang.goto(`${webUrl}/admin/cockpit`);
     await wang.getByRole('heading', { level: 1, name: 'Cockpit' }).waitFor();
     const tiles = wang.locator('dl.tiles');
     await tiles.getByText('Active people').waitFor();
     expect(Number(await tiles.locator('div').filter({ hasText: 'Active people' }).locator('dd').textContent())).toBeGreaterThanOrEqual(0);
-    expect(await wang.locator('figure canvas').count()).toBeGreaterThanOrEqual(2);
+    expect(await wang.locator('figure canvas').count()).toBeGreaterThanOrEqual(3);
+    expect(Number(await tiles.locator('div').filter({ hasText: 'Messages' }).locator('dd').textContent())).toBeGreaterThanOrEqual(3);
+    await wang.getByRole('table').filter({ hasText: 'p95 answer time' }).getByRole('row', { name: /Sales Assistant/ }).waitFor();
     const perDay = wang.getByRole('table', { name: 'Messages per day' });
     expect(await perDay.getByRole('row').count()).toBe(15);
     await wang.getByLabel('Period').selectOption({ label: 'Last 7 days' });
