@@ -5,6 +5,7 @@ import {
   type Group,
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
+import { setCredentials } from '../../store/credentials.js';
 import type { Models } from '../../store/db.js';
 import { OpError } from '../errors.js';
 import type { AdminContext, Outcome } from './context.js';
@@ -63,8 +64,13 @@ export async function checkWebhook(ctx: AdminContext, endpoint: string): Promise
 
 const profile = (e: Employee) => publicProfile(e);
 
-/** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
-type OrganisationOp = Exclude<AdminOpName, 'admin.import' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
+/** Signs an agent's webhook calls; the agent checks them with it (schemas/webhook.ts). */
+const newApiSecret = () => randomBytes(32).toString('base64url');
+
+/** The organisation's own ops; the directory, audit, import, relays and schedules live in their own files (see run.ts). */
+type OrganisationOp = Exclude<
+  AdminOpName, 'admin.import' | 'admin.employee.list' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`
+>;
 
 const handlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.employee.create'(ctx, { password, ...p }) {
@@ -86,7 +92,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     const missing = p.agent_profile.auto_join_groups.filter((g) => !groups.some((x) => x.id === g));
     if (missing.length) throw new OpError('E_NOT_FOUND', `no group ${missing.join(', ')}`, 'payload.agent_profile.auto_join_groups');
     await checkWebhook(ctx, p.agent_profile.webhook_endpoint);
-    const api_secret = randomBytes(32).toString('base64url');
+    const api_secret = newApiSecret();
     const doc: Employee = { ...p, role: 'member', status: 'active', is_ai_agent: true, created_at: Date.now() };
     await ctx.m.Credential.create({ employee_id: p.id, api_secret });
     await ctx.m.Employee.create(doc);
@@ -104,12 +110,21 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     const before = await employee(ctx.m, p.id, 'payload.id');
     if (!before.is_ai_agent || !before.agent_profile) throw new OpError('E_CONFLICT', `"${p.id}" is not an AI agent`, 'payload.id');
     const agent_profile = AgentProfile.parse({ ...before.agent_profile, ...p.agent_profile });
+    // Groups newly listed are joined now, as at creation; one taken off the list is left with admin.group.remove_members.
+    const listed = (p.agent_profile.auto_join_groups ?? []).filter((g) => !before.agent_profile!.auto_join_groups.includes(g));
+    const groups = listed.length ? await ctx.m.Group.find({ id: { $in: listed }, dissolved: false }, { _id: 0 }).lean<Group[]>() : [];
+    const missing = listed.filter((g) => !groups.some((x) => x.id === g));
+    if (missing.length) throw new OpError('E_NOT_FOUND', `no group ${missing.join(', ')}`, 'payload.agent_profile.auto_join_groups');
+    const joining = groups.filter((g) => !g.members.includes(p.id));
+    for (const g of joining) checkGroupSize(ctx, g.members.length + 1);
     if (p.agent_profile.webhook_endpoint) await checkWebhook(ctx, agent_profile.webhook_endpoint);
     await ctx.m.Employee.updateOne({ id: p.id }, { $set: { agent_profile } });
+    if (joining.length) await ctx.m.Group.updateMany({ id: { $in: joining.map((g) => g.id) } }, { $addToSet: { members: p.id } });
     const after = { ...before, agent_profile };
     await ctx.announce.settle([
       ctx.announce.profile(after),
       ctx.announce.capabilities(skillIds([...before.agent_profile.capabilities, ...agent_profile.capabilities])),
+      ...joining.map((g) => ctx.announce.groupMembership(g, { added: [p.id] })),
     ]);
     return { result: { employee: profile(after) }, target: p.id, before: before.agent_profile, after: agent_profile };
   },
@@ -125,6 +140,46 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
       ...(before.agent_profile ? [ctx.announce.capabilities(skillIds(before.agent_profile.capabilities))] : []),
     ]);
     return { result: { employee: profile(after) }, target: p.id, before: { status: before.status }, after: { status: 'disabled', reason: p.reason } };
+  },
+
+  async 'admin.employee.enable'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (before.status === 'active') throw new OpError('E_CONFLICT', `"${p.id}" is not disabled`, 'payload.id');
+    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { status: 'active' } });
+    const after: Employee = { ...before, status: 'active' };
+    await ctx.announce.settle([
+      ctx.announce.profile(after), ctx.announce.orgTree(),
+      ...(before.agent_profile ? [ctx.announce.capabilities(skillIds(before.agent_profile.capabilities))] : []),
+    ]);
+    return { result: { employee: profile(after) }, target: p.id, before: { status: before.status }, after: { status: 'active' } };
+  },
+
+  async 'admin.employee.update'(ctx, { id, ...fields }) {
+    const before = await employee(ctx.m, id, 'payload.id');
+    const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Employee>;
+    await ctx.m.Employee.updateOne({ id }, { $set: set });
+    const after = { ...before, ...set };
+    const shown = set.name !== undefined || set.title !== undefined;
+    await ctx.announce.settle([ctx.announce.profile(after), ...(shown ? [ctx.announce.orgTree()] : [])]);
+    const was = Object.fromEntries(Object.keys(set).map((k) => [k, before[k as keyof Employee] ?? null]));
+    return { result: { employee: profile(after) }, target: id, before: was, after: set };
+  },
+
+  async 'admin.employee.reset_password'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (before.is_ai_agent) throw new OpError('E_CONFLICT', `"${p.id}" is an AI agent, which signs in with its API secret: rotate that instead`, 'payload.id');
+    await setCredentials(ctx.m, [{ employee_id: p.id, set: { password_hash: await hashPassword(p.password) } }]);
+    // The password is never written to the log, only that it changed.
+    return { result: { employee: profile(before) }, target: p.id, after: { password: 'reset' } };
+  },
+
+  async 'admin.agent.rotate_secret'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (!before.is_ai_agent) throw new OpError('E_CONFLICT', `"${p.id}" is not an AI agent`, 'payload.id');
+    const api_secret = newApiSecret();
+    // From now on calls are signed with the new secret, and callbacks signed with the old one are refused.
+    await setCredentials(ctx.m, [{ employee_id: p.id, set: { api_secret } }]);
+    return { result: { employee: profile(before), api_secret }, target: p.id, after: { api_secret: 'rotated' } };
   },
 
   async 'admin.employee.move'(ctx, p) {
@@ -223,7 +278,8 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
 function changes(op: OrganisationOp, p: { id: string; agent_profile?: { auto_join_groups?: readonly string[] } }): string[] {
   if (op.startsWith('admin.group.')) return [`group:${p.id}`];
   if (op.startsWith('admin.department.')) return ['org'];
-  const groups = op === 'admin.agent.create' ? (p.agent_profile?.auto_join_groups ?? []).map((g) => `group:${g}`) : [];
+  const joins = op === 'admin.agent.create' || op === 'admin.agent.update';
+  const groups = joins ? (p.agent_profile?.auto_join_groups ?? []).map((g) => `group:${g}`) : [];
   return ['org', `employee:${p.id}`, ...groups];
 }
 
