@@ -118,7 +118,7 @@ const ADMIN_OPS: Record<BodyOp, { summary: string; description?: string; errors:
   },
   'admin.employee.disable': {
     summary: 'Disable an account',
-    description: 'Their connections are dropped and their tokens stop working. 404: no such employee; 409: already disabled.',
+    description: "Their connections are dropped and their tokens stop working. 404: no such employee; 409: already disabled, or the caller's own.",
     errors: [404, 409],
   },
   'admin.employee.enable': {

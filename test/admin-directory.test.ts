@@ -124,6 +124,12 @@ describe('admin directory ops', () => {
     });
   });
 
+  it('an admin cannot disable their own account (nobody might be left to enable it)', async () => {
+    expect(errorOf(await admin.request('admin.employee.disable', { id: 'u_wang' }))).toMatchObject({ code: 'E_CONFLICT', field: 'payload.id' });
+    expect((await stack.m.Employee.findOne({ id: 'u_wang' }).lean())?.status).toBe('active');
+    expect((await audit('admin.employee.disable', 'u_wang'))[0]).toMatchObject({ ok: false, error: { code: 'E_CONFLICT' } });
+  });
+
   describe('admin.employee.update', () => {
     it("changes only the fields given, announces the card and the tree, and audits what they were", async () => {
       const { employee } = await admin.ok<{ employee: Record<string, unknown> }>('admin.employee.update', {

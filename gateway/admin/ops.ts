@@ -7,6 +7,7 @@ import {
 import { hashPassword } from '../../lib/auth.js';
 import { setCredentials } from '../../store/credentials.js';
 import type { Models } from '../../store/db.js';
+import type { Caller } from '../caller.js';
 import { OpError } from '../errors.js';
 import type { AdminContext, Outcome } from './context.js';
 import { wouldCycle } from './org.js';
@@ -17,7 +18,8 @@ function checkGroupSize(ctx: AdminContext, size: number): void {
 }
 
 
-type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome<O>>;
+/** `actor` is who asked; the import runs ops on its own behalf without one. */
+type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>, actor?: Caller) => Promise<Outcome<O>>;
 
 async function employee(m: Models, id: string, field: string): Promise<Employee> {
   const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();
@@ -129,7 +131,9 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     return { result: { employee: profile(after) }, target: p.id, before: before.agent_profile, after: agent_profile };
   },
 
-  async 'admin.employee.disable'(ctx, p) {
+  async 'admin.employee.disable'(ctx, p, actor) {
+    // An admin locking themselves out would need another admin to get back in; there may be none.
+    if (p.id === actor?.id) throw new OpError('E_CONFLICT', 'you cannot disable your own account', 'payload.id');
     const before = await employee(ctx.m, p.id, 'payload.id');
     if (before.status === 'disabled') throw new OpError('E_CONFLICT', `"${p.id}" is already disabled`, 'payload.id');
     await ctx.m.Employee.updateOne({ id: p.id }, { $set: { status: 'disabled' } });
@@ -286,7 +290,8 @@ function changes(op: OrganisationOp, p: { id: string; agent_profile?: { auto_joi
 export const adminHandlers = Object.fromEntries(
   Object.entries(handlers).map(([op, handler]) => [
     op,
-    (ctx: AdminContext, p: never) => ctx.writes.run(changes(op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never) => Promise<Outcome>)(ctx, p)),
+    (ctx: AdminContext, p: never, actor?: Caller) =>
+      ctx.writes.run(changes(op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never, a?: Caller) => Promise<Outcome>)(ctx, p, actor)),
   ]),
 ) as typeof handlers;
 
