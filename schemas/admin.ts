@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { DepartmentId, EmployeeId, EpochMs, GroupId } from './ids.js';
-import { AgentProfile, AgentProfilePatch, Department, PublicProfile, Role } from './organisation.js';
+import { AgentProfile, AgentProfilePatch, CapabilityCard, Department, Employee, PublicProfile, Role } from './organisation.js';
 import { Relay, Schedule } from './agents.js';
 import { EmployeeResult, GroupResult } from './ops.js';
 
 /** Payloads of the admin ops: admins only, each one written to the audit log. */
 const Password = z.string().min(8, 'at least 8 characters').max(256);
+
+/**
+ * The admin ops that change nothing. Each is audited like any other (who looked matters), so the
+ * log's readers can leave them out (`kind: "changes"`) to see what was done.
+ */
+export const ADMIN_READ_OPS = ['admin.audit.query', 'admin.audit.export', 'admin.employee.list', 'admin.relay.list', 'admin.schedule.list', 'admin.org.export', 'admin.cockpit'] as const;
 
 const AuditFilter = z.object({
   actor: EmployeeId.optional(),
@@ -13,6 +19,8 @@ const AuditFilter = z.object({
   target: z.string().max(140).optional(),
   since: z.coerce.number().int().nonnegative().optional(),
   until: z.coerce.number().int().nonnegative().optional(),
+  /** `changes`: without the entries of ADMIN_READ_OPS; `reads`: only those. */
+  kind: z.enum(['all', 'changes', 'reads']).default('all'),
 });
 
 const PersonFields = {
@@ -43,6 +51,31 @@ export const adminPayloads = {
   'admin.agent.create': AgentDocument,
   'admin.agent.update': z.object({ id: EmployeeId, agent_profile: AgentProfilePatch }),
   'admin.employee.disable': z.object({ id: EmployeeId, reason: z.string().max(512).optional() }),
+  'admin.employee.enable': z.object({ id: EmployeeId }),
+  /** What the directory shows of a person or an agent; where they sit and whom they report to have their own ops. */
+  'admin.employee.update': z
+    .object({
+      id: EmployeeId,
+      name: PersonFields.name.optional(),
+      avatar: PersonFields.avatar,
+      title: z.string().max(128).optional(),
+      skills_badge: z.array(z.string().min(1).max(64)).max(64).optional(),
+    })
+    .refine((p) => Object.keys(p).some((k) => k !== 'id'), 'give at least one field to change'),
+  'admin.employee.reset_password': z.object({ id: EmployeeId, password: Password }),
+  'admin.agent.rotate_secret': z.object({ id: EmployeeId }),
+  /**
+   * The directory as admins need it: disabled accounts too, agents with their whole profile.
+   * Sorted by name; `after` is the `next` of the previous page.
+   */
+  'admin.employee.list': z.object({
+    q: z.string().max(128).default(''),
+    kind: z.enum(['all', 'person', 'agent']).default('all'),
+    status: z.enum(['all', 'active', 'disabled']).default('all'),
+    department_id: DepartmentId.optional(),
+    after: z.string().max(400).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  }),
   'admin.employee.move': z.object({ id: EmployeeId, department_id: DepartmentId.nullable() }),
   'admin.employee.set_manager': z.object({ id: EmployeeId, manager_id: EmployeeId.nullable() }),
   'admin.department.create': z.object({ id: DepartmentId, name: z.string().min(1).max(128), parent_id: DepartmentId.nullable().default(null) }),
@@ -136,6 +169,19 @@ export const AgentCreated = z.object({
   api_secret: z.string().min(1),
 });
 export const DepartmentResult = z.object({ department: Department });
+
+/** An employee as admins see them: every profile field an admin sets, and who disabled them, when and why. */
+export const AdminEmployee = z.object({
+  ...Employee.shape,
+  agent_profile: AgentProfile.extend({ capabilities: z.array(CapabilityCard) }).optional(),
+  disabled: z.object({ at: EpochMs, by: EmployeeId, reason: z.string().optional() }).optional(),
+});
+export type AdminEmployee = z.infer<typeof AdminEmployee>;
+export const AdminEmployeeList = z.object({
+  employees: z.array(AdminEmployee),
+  /** The `after` of the next page; null on the last. */
+  next: z.string().nullable(),
+});
 export const AuditPage = z.object({ entries: z.array(AuditEntry), has_more: z.boolean() });
 /** Over MQTT; HTTP sends `data` itself as a file download. */
 export const AuditExport = z.object({ format: z.enum(['csv', 'ndjson']), count: z.number().int().nonnegative(), data: z.string() });
@@ -169,6 +215,11 @@ export const adminResults = {
   'admin.agent.create': AgentCreated,
   'admin.agent.update': EmployeeResult,
   'admin.employee.disable': EmployeeResult,
+  'admin.employee.enable': EmployeeResult,
+  'admin.employee.update': EmployeeResult,
+  'admin.employee.reset_password': EmployeeResult,
+  'admin.agent.rotate_secret': AgentCreated,
+  'admin.employee.list': AdminEmployeeList,
   'admin.employee.move': EmployeeResult,
   'admin.employee.set_manager': EmployeeResult,
   'admin.department.create': DepartmentResult,

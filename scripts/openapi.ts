@@ -27,7 +27,7 @@ import {
   WorkflowList, WorkflowResult,
 } from '../schemas/ops.js';
 import {
-  adminResults, AgentCreated, AuditPage, DepartmentResult, RelayList, RelayResult, ScheduleList, ScheduleResult,
+  AdminEmployee, AdminEmployeeList, adminResults, AgentCreated, AuditPage, DepartmentResult, RelayList, RelayResult, ScheduleList, ScheduleResult,
 } from '../schemas/admin.js';
 import { AgentCallback, Handoff, Relay, Schedule, Task, WorkflowRun } from '../schemas/agents.js';
 
@@ -80,7 +80,7 @@ type Tag = keyof typeof TAGS;
 const OUTPUTS = {
   Error: HttpError, ErrorBody, HealthReport, LoginResult, MeResult, PublicProfile, EmqxAuthnResult, EmqxAuthzResult,
   EmployeeList, EmployeeCard, OrgMember, TreeDepartment, OrgTree, Presence, PresenceMap, Department, Group, AuditEntry,
-  AuditPage, EmployeeResult, AgentCreated, DepartmentResult, GroupResult, ImportReport, UploadResult,
+  AuditPage, EmployeeResult, AgentCreated, AdminEmployee, AdminEmployeeList, DepartmentResult, GroupResult, ImportReport, UploadResult,
   Relay, RelayResult, RelayList, Schedule, ScheduleResult, ScheduleList, Task, TaskList, TaskResult, WorkflowRun, WorkflowList, WorkflowResult, Handoff, HandoffResult,
   CallbackAccepted,
 } satisfies Record<string, z.ZodType>;
@@ -120,8 +120,35 @@ const ADMIN_OPS: Record<BodyOp, { summary: string; description?: string; errors:
   },
   'admin.employee.disable': {
     summary: 'Disable an account',
-    description: 'Their connections are dropped and their tokens stop working. 404: no such employee; 409: already disabled.',
+    description: "Their connections are dropped and their tokens stop working. 404: no such employee; 409: already disabled, or the caller's own.",
     errors: [404, 409],
+  },
+  'admin.employee.enable': {
+    summary: 'Re-enable a disabled account',
+    description: 'They may sign in again (with the password they had); an agent is called again. 404: no such employee; 409: not disabled.',
+    errors: [404, 409],
+  },
+  'admin.employee.update': {
+    summary: "Change a person's or an agent's name, title, avatar or skills",
+    description: 'Only the fields given change; the department and the manager have their own ops. 404: no such employee.',
+    errors: [404],
+  },
+  'admin.employee.reset_password': {
+    summary: "Set a person's password",
+    description: 'The password is hashed (scrypt); it is never returned or audited. 404: no such employee; 409: an AI agent (rotate its secret instead).',
+    errors: [404, 409],
+  },
+  'admin.agent.rotate_secret': {
+    summary: "Give an agent a new API secret",
+    description: 'Answers the new secret, this once; from then on webhook calls are signed with it and callbacks signed with the old one ' +
+      'are refused. 404: no such employee; 409: not an AI agent.',
+    errors: [404, 409],
+  },
+  'admin.employee.list': {
+    summary: 'The directory for admins: people and agents, disabled ones too',
+    description: 'Sorted by name, with whole agent profiles and who disabled whom, when and why. Filters: `q` (id, name, title, skills; ' +
+      'Chinese names by pinyin), `kind`, `status`, `department_id`; the next page is `after` = the `next` of this one. 400: a cursor this op did not give.',
+    errors: [],
   },
   'admin.employee.move': { summary: 'Move an employee to another department', description: '404: an unknown employee or department.', errors: [404] },
   'admin.employee.set_manager': {

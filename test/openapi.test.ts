@@ -271,6 +271,27 @@ describe('a real gateway answers as docs/openapi.json says', () => {
     expect(await adminOp('employee.disable', 200, { id: person, reason: 'test' })).toMatchObject({ employee: { status: 'disabled' } });
     await adminOp('employee.disable', 409, { id: person });
     await adminOp('employee.disable', 404, { id: 'u_nobody' });
+
+    const listed = (await adminOp('employee.list', 200, { status: 'disabled', q: 'Open Api' })) as { employees: { id: string; disabled?: unknown }[]; next: null };
+    expect(listed).toMatchObject({ employees: [{ id: person, disabled: { by: 'u_wang', reason: 'test' } }], next: null });
+    const firstPage = (await adminOp('employee.list', 200, { limit: 1 })) as { next: string };
+    expect(firstPage.next).toEqual(expect.any(String));
+    await adminOp('employee.list', 200, { limit: 1, after: firstPage.next });
+    await adminOp('employee.list', 400, { after: 'nonsense' });
+    await adminOp('employee.list', 403, {}, member);
+
+    expect(await adminOp('employee.enable', 200, { id: person })).toMatchObject({ employee: { status: 'active' } });
+    await adminOp('employee.enable', 409, { id: person });
+    await adminOp('employee.enable', 404, { id: 'u_nobody' });
+
+    expect(await adminOp('employee.update', 200, { id: person, title: 'Spec reader' })).toMatchObject({ employee: { title: 'Spec reader' } });
+    await adminOp('employee.update', 400, { id: person });
+    await adminOp('employee.update', 404, { id: 'u_nobody', title: 'x' });
+
+    expect(await adminOp('employee.reset_password', 200, { id: person, password: 'another-long-password' })).toMatchObject({ employee: { id: person } });
+    await adminOp('employee.reset_password', 400, { id: person, password: 'short' });
+    await adminOp('employee.reset_password', 404, { id: 'u_nobody', password: 'another-long-password' });
+    await adminOp('employee.reset_password', 409, { id: 'a_sales', password: 'another-long-password' });
   });
 
   it('agents', async () => {
@@ -286,6 +307,11 @@ describe('a real gateway answers as docs/openapi.json says', () => {
     expect(updated).toMatchObject({ employee: { agent_profile: { trigger_keywords: ['spec'] } } });
     await adminOp('agent.update', 409, { id: 'u_li', agent_profile: { trigger_keywords: ['x'] } });
     await adminOp('agent.update', 404, { id: 'a_nobody', agent_profile: {} });
+
+    const rotated = (await adminOp('agent.rotate_secret', 200, { id: agent })) as { api_secret: string };
+    expect(rotated.api_secret).not.toBe((created as { api_secret: string }).api_secret);
+    await adminOp('agent.rotate_secret', 409, { id: 'u_li' });
+    await adminOp('agent.rotate_secret', 404, { id: 'a_nobody' });
   });
 
   it('groups', async () => {
@@ -326,6 +352,9 @@ describe('a real gateway answers as docs/openapi.json says', () => {
   });
 
   it('the audit log: query and export', async () => {
+    const changes = (await call('get', '/api/admin/audit', 200, { token: admin, query: { kind: 'changes', limit: '1000' } })) as { entries: { op: string }[] };
+    expect(changes.entries.some((e) => e.op === 'admin.employee.enable')).toBe(true);
+    expect(changes.entries.some((e) => e.op === 'admin.employee.list')).toBe(false);
     const page = (await call('get', '/api/admin/audit', 200, { token: admin, query: { actor: 'u_wang', limit: '5' } })) as {
       entries: { actor: string; via: string }[]; has_more: boolean;
     };

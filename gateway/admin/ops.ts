@@ -5,7 +5,9 @@ import {
   type Group,
 } from '../../schemas/index.js';
 import { hashPassword } from '../../lib/auth.js';
+import { setCredentials } from '../../store/credentials.js';
 import type { Models } from '../../store/db.js';
+import type { Caller } from '../caller.js';
 import { OpError } from '../errors.js';
 import type { AdminContext, Outcome } from './context.js';
 import { wouldCycle } from './org.js';
@@ -16,7 +18,8 @@ function checkGroupSize(ctx: AdminContext, size: number): void {
 }
 
 
-type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>) => Promise<Outcome<O>>;
+/** `actor` is who asked; the import runs ops on its own behalf without one. */
+type Handler<O extends AdminOpName> = (ctx: AdminContext, p: AdminPayload<O>, actor?: Caller) => Promise<Outcome<O>>;
 
 async function employee(m: Models, id: string, field: string): Promise<Employee> {
   const e = await m.Employee.findOne({ id }, { _id: 0 }).lean<Employee>();
@@ -110,8 +113,14 @@ async function applyAutoJoin(ctx: AdminContext, agentId: string, { join, leave }
   }
 }
 
-/** The organisation's own ops; audit, import, relays and schedules live in their own files (see run.ts). */
-type OrganisationOp = Exclude<AdminOpName, 'admin.import' | 'admin.org.export' | 'admin.cockpit' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`>;
+/** Signs an agent's webhook calls; the agent checks them with it (schemas/webhook.ts). */
+const newApiSecret = () => randomBytes(32).toString('base64url');
+
+/** The organisation's own ops; the directory, audit, import, export, cockpit, relays and schedules live in their own files (see run.ts). */
+type OrganisationOp = Exclude<
+  AdminOpName,
+  'admin.import' | 'admin.employee.list' | 'admin.org.export' | 'admin.cockpit' | `admin.audit.${string}` | `admin.relay.${string}` | `admin.schedule.${string}`
+>;
 
 const handlers: { [O in OrganisationOp]: Handler<O> } = {
   async 'admin.employee.create'(ctx, { password, ...p }) {
@@ -131,7 +140,7 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     if (p.manager_id) await activeEmployees(ctx.m, [p.manager_id], 'payload.manager_id');
     const groups = await groupsToJoin(ctx, p.id, p.agent_profile.auto_join_groups);
     await checkWebhook(ctx, p.agent_profile.webhook_endpoint);
-    const api_secret = randomBytes(32).toString('base64url');
+    const api_secret = newApiSecret();
     const doc: Employee = { ...p, role: 'member', status: 'active', is_ai_agent: true, created_at: Date.now() };
     await ctx.m.Credential.create({ employee_id: p.id, api_secret });
     await ctx.m.Employee.create(doc);
@@ -159,7 +168,9 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
     return ctx.writes.run(groups, async () => updateAgent(ctx, before, was, agent_profile, await autoJoinChange(ctx, before, listed)));
   },
 
-  async 'admin.employee.disable'(ctx, p) {
+  async 'admin.employee.disable'(ctx, p, actor) {
+    // An admin locking themselves out would need another admin to get back in; there may be none.
+    if (p.id === actor?.id) throw new OpError('E_CONFLICT', 'you cannot disable your own account', 'payload.id');
     const before = await employee(ctx.m, p.id, 'payload.id');
     if (before.status === 'disabled') throw new OpError('E_CONFLICT', `"${p.id}" is already disabled`, 'payload.id');
     await ctx.m.Employee.updateOne({ id: p.id }, { $set: { status: 'disabled' } });
@@ -170,6 +181,46 @@ const handlers: { [O in OrganisationOp]: Handler<O> } = {
       ...(before.agent_profile ? [ctx.announce.capabilities(skillIds(before.agent_profile.capabilities))] : []),
     ]);
     return { result: { employee: profile(after) }, target: p.id, before: { status: before.status }, after: { status: 'disabled', reason: p.reason } };
+  },
+
+  async 'admin.employee.enable'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (before.status === 'active') throw new OpError('E_CONFLICT', `"${p.id}" is not disabled`, 'payload.id');
+    await ctx.m.Employee.updateOne({ id: p.id }, { $set: { status: 'active' } });
+    const after: Employee = { ...before, status: 'active' };
+    await ctx.announce.settle([
+      ctx.announce.profile(after), ctx.announce.orgTree(),
+      ...(before.agent_profile ? [ctx.announce.capabilities(skillIds(before.agent_profile.capabilities))] : []),
+    ]);
+    return { result: { employee: profile(after) }, target: p.id, before: { status: before.status }, after: { status: 'active' } };
+  },
+
+  async 'admin.employee.update'(ctx, { id, ...fields }) {
+    const before = await employee(ctx.m, id, 'payload.id');
+    const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Employee>;
+    await ctx.m.Employee.updateOne({ id }, { $set: set });
+    const after = { ...before, ...set };
+    const shown = set.name !== undefined || set.title !== undefined;
+    await ctx.announce.settle([ctx.announce.profile(after), ...(shown ? [ctx.announce.orgTree()] : [])]);
+    const was = Object.fromEntries(Object.keys(set).map((k) => [k, before[k as keyof Employee] ?? null]));
+    return { result: { employee: profile(after) }, target: id, before: was, after: set };
+  },
+
+  async 'admin.employee.reset_password'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (before.is_ai_agent) throw new OpError('E_CONFLICT', `"${p.id}" is an AI agent, which signs in with its API secret: rotate that instead`, 'payload.id');
+    await setCredentials(ctx.m, [{ employee_id: p.id, set: { password_hash: await hashPassword(p.password) } }]);
+    // The password is never written to the log, only that it changed.
+    return { result: { employee: profile(before) }, target: p.id, after: { password: 'reset' } };
+  },
+
+  async 'admin.agent.rotate_secret'(ctx, p) {
+    const before = await employee(ctx.m, p.id, 'payload.id');
+    if (!before.is_ai_agent) throw new OpError('E_CONFLICT', `"${p.id}" is not an AI agent`, 'payload.id');
+    const api_secret = newApiSecret();
+    // From now on calls are signed with the new secret, and callbacks signed with the old one are refused.
+    await setCredentials(ctx.m, [{ employee_id: p.id, set: { api_secret } }]);
+    return { result: { employee: profile(before), api_secret }, target: p.id, after: { api_secret: 'rotated' } };
   },
 
   async 'admin.employee.move'(ctx, p) {
@@ -316,8 +367,8 @@ async function changes(ctx: AdminContext, op: OrganisationOp, p: { id: string; a
 export const adminHandlers = Object.fromEntries(
   Object.entries(handlers).map(([op, handler]) => [
     op,
-    async (ctx: AdminContext, p: never) =>
-      ctx.writes.run(await changes(ctx, op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never) => Promise<Outcome>)(ctx, p)),
+    async (ctx: AdminContext, p: never, actor?: Caller) =>
+      ctx.writes.run(await changes(ctx, op as OrganisationOp, p), () => (handler as (c: AdminContext, p: never, a?: Caller) => Promise<Outcome>)(ctx, p, actor)),
   ]),
 ) as typeof handlers;
 

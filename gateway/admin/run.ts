@@ -1,8 +1,9 @@
 import { ulid } from 'ulid';
-import { adminPayloads, isAdminOpName, schemaError, type AdminOpName, type AdminPayload, type AuditEntry } from '../../schemas/index.js';
+import { ADMIN_READ_OPS, adminPayloads, isAdminOpName, schemaError, type AdminOpName, type AdminPayload, type AuditEntry } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
 import { OpError, toErrorBody } from '../errors.js';
 import { cockpit } from './cockpit.js';
+import { listEmployees } from './directory.js';
 import { exportOrganisation } from './export.js';
 import { importOrganisation } from './import.js';
 import type { AdminContext, Outcome } from './context.js';
@@ -14,10 +15,11 @@ export type Via = AuditEntry['via'];
 
 type OutsideOp = Exclude<AdminOpName, keyof typeof adminHandlers>;
 
-// Ops outside ops.ts: reading the audit log (itself audited: who looked matters), the import, the
-// export and the cockpit's figures,
-// named relays and schedules (which record who made them).
+// Ops outside ops.ts: reading the directory and the audit log (themselves audited: who looked
+// matters), the import, the export, the cockpit's figures, named relays and schedules (which
+// record who made them).
 const OUTSIDE_OPS: { [O in OutsideOp]: (c: AdminContext, p: AdminPayload<O>, actor: Caller) => Promise<Outcome<O>> } = {
+  'admin.employee.list': listEmployees,
   'admin.audit.query': queryAudit,
   'admin.audit.export': exportAudit,
   'admin.import': importOrganisation,
@@ -31,12 +33,18 @@ const OUTSIDE_OPS: { [O in OutsideOp]: (c: AdminContext, p: AdminPayload<O>, act
 };
 
 /** Ops after which the gateway's routing snapshot of active agents is stale. */
-const AGENT_CHANGES = new Set<string>(['admin.agent.create', 'admin.agent.update', 'admin.employee.disable', 'admin.import']);
+const AGENT_CHANGES = new Set<string>([
+  'admin.agent.create', 'admin.agent.update', 'admin.employee.disable', 'admin.employee.enable', 'admin.employee.update', 'admin.import',
+]);
 
 function auditFilter(p: AdminPayload<'admin.audit.export'> | AdminPayload<'admin.audit.query'>): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
   if (p.actor) filter.actor = p.actor;
-  if (p.op) filter.op = p.op;
+  const op: Record<string, unknown> = {};
+  if (p.op) op.$eq = p.op;
+  if (p.kind === 'changes') op.$nin = ADMIN_READ_OPS;
+  if (p.kind === 'reads') op.$in = ADMIN_READ_OPS;
+  if (Object.keys(op).length) filter.op = op;
   if (p.target) filter.target = p.target;
   const ts: Record<string, number> = {};
   if (p.since !== undefined) ts.$gte = p.since;

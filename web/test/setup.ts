@@ -17,3 +17,17 @@ beforeEach(() => sessionStorage.clear());
 // jsdom has no object URLs; the composer makes one to preview an image before it is sent.
 URL.createObjectURL ??= (object: Blob | MediaSource) => `blob:test/${object instanceof Blob ? object.size : 'media'}`;
 URL.revokeObjectURL ??= () => {};
+
+// jsdom has no modal dialogs; sheets (Sheet.svelte) open one. Enough of one: open, close, its
+// close event, and Escape closing it as the browser's own does.
+if (!HTMLDialogElement.prototype.showModal) {
+  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+    this.open = true;
+    this.addEventListener('keydown', (e) => e.key === 'Escape' && this.close());
+  };
+  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
+    if (!this.open) return;
+    this.open = false;
+    this.dispatchEvent(new Event('close'));
+  };
+}

@@ -89,3 +89,25 @@ export async function uploadToGateway(token: string, request: Request, name: str
   }
   return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
 }
+
+/**
+ * The audit log as a file (`admin.audit.export` over HTTP), streamed on as the gateway sends it:
+ * a file of the whole log may be larger than the broker lets one MQTT message be.
+ */
+export async function auditExport(token: string, search: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(`/api/admin/audit/export${search}`, gatewayUrl()), {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
+  } catch {
+    return Response.json({ error: { code: 'E_UNAVAILABLE', message: 'The MChat gateway cannot be reached. Try again shortly.' } }, { status: 503 });
+  }
+  const headers = new Headers();
+  for (const name of ['content-type', 'content-length', 'content-disposition']) {
+    const value = res.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return new Response(res.body, { status: res.status, headers });
+}
