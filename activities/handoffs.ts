@@ -8,7 +8,7 @@ import { messagesBefore } from '../store/pages.js';
 /** Hand-offs to a human colleague. */
 export function handoffActivities(
   { m, onDutyEmployee, locks = NO_LOCKS }: ActivityDeps,
-  { employee, activeEmployee, postMessage, publishToConversation, toInboxes }: Common,
+  { employee, activeEmployee, postMessage, publishToConversation }: Common,
 ) {
   return {
     /**
@@ -47,13 +47,12 @@ export function handoffActivities(
       });
       await postMessage({
         from: agent.id, conversation_id: input.conversation_id, workflow_id: input.workflow_id, key: 'handoff-notice',
-        text: `I have asked ${human.name} to take over; they will get in touch with you. I will stay quiet here until then.`,
+        text: `I have asked ${human.name} to take over; they will answer you here. I will stay quiet until then.`,
         notice: { kind: 'handoff_started', human_id: human.id },
         system: true,
       });
-      const event = { v: 1, type: 'handoff', handoff } satisfies Event;
-      await publishToConversation(input.conversation_id, event);
-      await toInboxes([human.id], event);
+      // The conversation's topics include the colleague's inbox from now on (publishToConversation).
+      await publishToConversation(input.conversation_id, { v: 1, type: 'handoff', handoff } satisfies Event);
       return handoff;
     },
   };
