@@ -80,6 +80,7 @@ export const Notice = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('handoff_started'), human_id: EmployeeId }),
   z.object({ kind: z.literal('handoff_unavailable') }),
   z.object({ kind: z.literal('handoff_released'), released_by: EmployeeId }),
+  z.object({ kind: z.literal('handoff_escalated'), human_id: EmployeeId, missed_id: EmployeeId }),
 ]);
 export type Notice = z.infer<typeof Notice>;
 

@@ -8,6 +8,7 @@ import { errorOf, TestClient } from './client.js';
 import { startStack, type Stack } from './stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PICKUP_MS = 6_000;
 
 /**
  * 转人工 as a real hand-over, over MQTT against the real gateway, worker, Temporal and database:
@@ -29,7 +30,9 @@ describe('hand-off to a human end to end', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ worker: true });
+    // u_wang has no manager: an unclaimed hand-off of theirs goes to the on-duty u_zhang. The
+    // pickup time leaves the first test room to answer before anything escalates.
+    stack = await startStack({ worker: true, env: { MCHAT_HANDOFF_PICKUP_MS: String(PICKUP_MS), MCHAT_ONDUTY_EMPLOYEE: 'u_zhang' } });
     const connect = async (id: string) => TestClient.connect(stack.mqttUrl, id, await stack.login(id));
     [li, zhang, wang] = await Promise.all([connect('u_li'), connect('u_zhang'), connect('u_wang')]);
     const port = await freePort();
@@ -123,5 +126,30 @@ describe('hand-off to a human end to end', () => {
     expect((await send(li, { direct: 't_help' }, 'bye')).ok).toBe(true);
     await messageIn(li, (m) => m.body.text === 'help: bye');
     expect(requests.at(-1)!.handoff).toBeUndefined();
+  });
+
+  it('a hand-off nobody picks up in time goes to the next colleague, and the asker is told', async () => {
+    const sent = await send(li, { direct: 't_help' }, '/human please');
+    if (!sent.ok) throw new Error('not sent');
+    const workflow_id = `handoff:${(sent.result as { msg_id: string }).msg_id}`;
+    const first = await li.waitFor((r) => (r.json as Event).type === 'handoff' && (r.json as { handoff: Handoff }).handoff.workflow_id === workflow_id, 20_000);
+    const opened = (first.json as { handoff: Handoff }).handoff;
+    expect(opened).toMatchObject({ human_id: 'u_wang', state: 'active' });
+    // u_wang says nothing; after the pickup time the asker hears it moved on.
+    const moved = await messageIn(li, (m) => m.body.notice?.kind === 'handoff_escalated', PICKUP_MS + 20_000);
+    expect(moved.body.notice).toEqual({ kind: 'handoff_escalated', human_id: 'u_zhang', missed_id: 'u_wang' });
+    const event = await zhang.waitFor((r) => (r.json as Event).type === 'handoff' && (r.json as { handoff: Handoff }).handoff.human_id === 'u_zhang');
+    expect((event.json as { handoff: Handoff }).handoff).toMatchObject({ conversation_id, workflow_id: opened.workflow_id, state: 'active' });
+    // The one who missed it is told too, and loses the conversation; the new colleague has it.
+    await wang.waitFor((r) => (r.json as Event).type === 'handoff' && (r.json as { handoff: Handoff }).handoff.human_id === 'u_zhang');
+    expect(errorOf(await wang.request('msg.history', { conversation_id })).code).toBe('E_FORBIDDEN');
+    const { messages } = await zhang.ok<{ messages: Message[] }>('msg.history', { conversation_id });
+    expect(messages.map((m) => m.body.text)).toContain('/human please');
+    expect((await send(zhang, { conversation: conversation_id }, 'Zhang here, how can I help?')).ok).toBe(true);
+    await messageIn(li, (m) => m.from === 'u_zhang' && m.body.text === 'Zhang here, how can I help?');
+    // The watch is a workflow of the conversation, in its panel like the others.
+    const watch = await stack.m.WorkflowRun.findOne({ workflow_id: `${opened.workflow_id}:pickup` }).lean();
+    expect(watch).toMatchObject({ kind: 'handoff', conversation_id });
+    await zhang.ok('handoff.release', { conversation_id });
   });
 });
