@@ -152,4 +152,22 @@ describe('hand-off to a human end to end', () => {
     expect(watch).toMatchObject({ kind: 'handoff', conversation_id });
     await zhang.ok('handoff.release', { conversation_id });
   });
+
+  it('the pickup timer survives a worker killed while it waits, and escalates once', async () => {
+    const sent = await send(li, { direct: 't_help' }, '/handoff still waiting');
+    if (!sent.ok) throw new Error('not sent');
+    const workflow_id = `handoff:${(sent.result as { msg_id: string }).msg_id}`;
+    await li.waitFor((r) => (r.json as Event).type === 'handoff' && (r.json as { handoff: Handoff }).handoff.workflow_id === workflow_id, 20_000);
+    // The watch is asleep on its timer when the worker dies.
+    for (let i = 0; !(await stack.m.WorkflowRun.exists({ workflow_id: `${workflow_id}:pickup`, step: 'waiting for u_wang to pick up' })); i++) {
+      if (i > 100) throw new Error('the pickup watch never started');
+      await sleep(100);
+    }
+    await stack.restartWorker('SIGKILL');
+    const moved = await messageIn(li, (m) => m.workflow_id === workflow_id && m.body.notice?.kind === 'handoff_escalated', PICKUP_MS + 40_000);
+    expect(moved.body.notice).toEqual({ kind: 'handoff_escalated', human_id: 'u_zhang', missed_id: 'u_wang' });
+    expect(await stack.m.Handoff.findOne({ workflow_id }, { _id: 0, human_id: 1 }).lean()).toEqual({ human_id: 'u_zhang' });
+    await zhang.ok('handoff.release', { conversation_id });
+    expect(await stack.m.Message.countDocuments({ workflow_id, 'body.notice.kind': 'handoff_escalated' })).toBe(1);
+  });
 });
