@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { conversationTopics, parseConversationId, topics, type Employee, type Event } from '../schemas/index.js';
+import { conversationTopics, parseConversationId, topics, type Employee, type Event, type GroupTopic, type InboxTopic } from '../schemas/index.js';
 import type { AgentInfo, PostInput } from '../schemas/workflow.js';
 import { orgCache } from '../store/org-cache.js';
 import { NO_GUARDS, type ActivityDeps } from './deps.js';
@@ -25,10 +25,13 @@ export function commonParts({ m, store, publisher, guards = NO_GUARDS }: Activit
     return { id: agent.id, name: agent.name, response_timeout_ms: agent.agent_profile?.response_timeout ?? 30_000 };
   }
 
+  /** To its members (or group), and while handed off to the colleague who took it over, who is no member. */
   async function publishToConversation(conversationId: string, event: Event): Promise<void> {
     const ref = parseConversationId(conversationId);
     if (!ref) throw ApplicationFailure.nonRetryable(`bad conversation id "${conversationId}"`, 'NotFound');
-    await Promise.all(conversationTopics(ref).map((t) => publisher.publish(t, event, { qos: 1 })));
+    const active = await m.Handoff.findOne({ conversation_id: conversationId, state: 'active' }, { _id: 0, human_id: 1 }).lean<{ human_id: string }>();
+    const targets = new Set<InboxTopic | GroupTopic>([...conversationTopics(ref), ...(active ? [topics.inbox(active.human_id)] : [])]);
+    await Promise.all([...targets].map((t) => publisher.publish(t, event, { qos: 1 })));
   }
 
   const toInboxes = (ids: Iterable<string>, event: Event) =>

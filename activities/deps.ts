@@ -18,6 +18,8 @@ export interface ActivityDeps {
   guards?: AgentGuards;
   /** How long an approver has before the task goes to their manager. */
   approvalTimeoutMs?: number;
+  /** How long a hand-off waits for its colleague's first word before it escalates; 0: never. */
+  handoffPickupMs?: number;
   /** Takes hand-offs from agents without a manager. */
   onDutyEmployee?: string;
   /** Keeps two hand-offs of one conversation from both opening. */

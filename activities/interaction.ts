@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
-  AgentReply, SIGNATURE_HEADER, TIMESTAMP_HEADER, visible, type AgentRequest, type Department, type Message, type Relay,
+  AgentReply, HANDOFF_SUMMARY_MESSAGES, SIGNATURE_HEADER, TIMESTAMP_HEADER, visible, type AgentRequest, type Department, type Handoff, type HandoffSummary, type Message, type Relay,
 } from '../schemas/index.js';
 import type { AgentInfo, CallOutcome, LoadedInteraction, LoadInput, Prompt } from '../schemas/workflow.js';
 import { credentialOf } from '../store/credentials.js';
@@ -22,6 +22,28 @@ export function interactionActivities({ m, store, guards = NO_GUARDS }: Activity
     return (await messagesBefore(m, message.conversation_id, message.seq, CONTEXT_MESSAGES)).reverse();
   }
 
+  /**
+   * The hand-off of the conversation released most recently, if that was after the agent last
+   * answered there (its own "handed back" notice aside): what the colleague did meanwhile.
+   */
+  async function releasedHandoff(conversationId: string, agentId: string): Promise<HandoffSummary | undefined> {
+    const last = await m.Handoff.findOne({ conversation_id: conversationId, state: 'released' }, { _id: 0 })
+      .sort({ released_at: -1 }).lean<Handoff>();
+    if (!last?.released_at || !last.released_by) return undefined;
+    const answered = await m.Message.findOne({ conversation_id: conversationId, from: agentId, kind: { $ne: 'system' } }, { _id: 0, ts: 1 })
+      .sort({ seq: -1 }).lean<{ ts: number }>();
+    if (answered && answered.ts > last.released_at) return undefined;
+    const [human, during] = await Promise.all([
+      employee(last.human_id),
+      m.Message.find({ conversation_id: conversationId, ts: { $gte: last.since, $lte: last.released_at }, kind: { $ne: 'system' }, recalled: { $ne: true } }, { _id: 0 })
+        .sort({ seq: -1 }).limit(HANDOFF_SUMMARY_MESSAGES).lean<Message[]>(),
+    ]);
+    return {
+      human: { id: human.id, name: human.name }, reason: last.reason, since: last.since, released_at: last.released_at, released_by: last.released_by,
+      messages: during.reverse().map((msg) => ({ from: msg.from, text: (msg.body.text ?? msg.body.card?.title ?? '(attachment)').slice(0, 2_000), ts: msg.ts })),
+    };
+  }
+
   /** A scheduled prompt dressed as the message it stands for; never stored, the same on every retry. */
   async function promptMessage(interactionId: string, agentId: string, prompt: Prompt): Promise<Message> {
     const last = await m.Message.findOne({ conversation_id: prompt.conversation_id }, { seq: 1 }).sort({ seq: -1 }).lean();
@@ -37,12 +59,13 @@ export function interactionActivities({ m, store, guards = NO_GUARDS }: Activity
     async loadInteraction(input: LoadInput): Promise<LoadedInteraction> {
       const message = input.message ?? (input.prompt && (await promptMessage(input.interaction_id, input.agent_id, input.prompt)));
       if (!message) throw ApplicationFailure.nonRetryable('neither a message nor a prompt to answer', 'NotFound');
-      const [agent, asker, earlier, relay, handoff] = await Promise.all([
+      const [agent, asker, earlier, relay, handoff, released] = await Promise.all([
         employee(input.agent_id),
         employee(message.from),
         lastMessages(message),
         input.relay ? m.Relay.findOne(input.relay, { _id: 0 }).lean<Relay>() : null,
         m.Handoff.exists({ conversation_id: message.conversation_id, state: 'active' }),
+        releasedHandoff(message.conversation_id, input.agent_id),
       ]);
       const [department, manager] = await Promise.all([
         asker.department_id ? m.Department.findOne({ id: asker.department_id }).lean<Department>() : null,
@@ -68,6 +91,7 @@ export function interactionActivities({ m, store, guards = NO_GUARDS }: Activity
               manager: manager?.name ?? null,
             },
           },
+          ...(released ? { handoff: released } : {}),
         },
       };
     },

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       guards,
       approvalTimeoutMs: config.MCHAT_APPROVAL_TIMEOUT_MS,
       onDutyEmployee: config.MCHAT_ONDUTY_EMPLOYEE,
+      handoffPickupMs: config.MCHAT_HANDOFF_PICKUP_MS,
       locks: redisLocks(redis, config.REDIS_PREFIX, log),
     }),
   });

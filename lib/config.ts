@@ -47,6 +47,8 @@ const Env = z.object({
   MCHAT_RECEIPT_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
   /** How long an approval task waits for its approver before it goes to the approver's manager. */
   MCHAT_APPROVAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(24 * 3600_000),
+  /** How long a hand-off waits for its colleague's first word before it escalates; 0 never escalates. */
+  MCHAT_HANDOFF_PICKUP_MS: z.coerce.number().int().min(0).default(10 * 60_000),
   /** Who takes a hand-off when the agent has no manager (an employee id). */
   MCHAT_ONDUTY_EMPLOYEE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
   /** How often the gateway re-reads the active agents it routes messages to. */

@@ -130,11 +130,12 @@ describe('Message', () => {
 });
 
 describe('Recipient', () => {
-  it('accepts exactly one of direct or group', () => {
+  it('accepts exactly one of direct, group or conversation', () => {
     expect(Recipient.parse({ direct: 'u_li' })).toEqual({ direct: 'u_li' });
     expect(Recipient.parse({ group: 'g1' })).toEqual({ group: 'g1' });
+    expect(Recipient.parse({ conversation: 'd:t_help:u_li' })).toEqual({ conversation: 'd:t_help:u_li' });
   });
-  it.each([{}, { direct: 'u_li', group: 'g1' }, { direct: '+' }, { group: '' }, { direct: 'u_li', extra: 1 }, { to: 'u_li' }, 'u_li'])(
+  it.each([{}, { direct: 'u_li', group: 'g1' }, { conversation: 'u_li' }, { conversation: 'g:g1', group: 'g1' }, { direct: '+' }, { group: '' }, { direct: 'u_li', extra: 1 }, { to: 'u_li' }, 'u_li'])(
     'rejects %j',
     (r) => expect(Recipient.safeParse(r).success).toBe(false),
   );

@@ -79,6 +79,8 @@ export const Notice = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('approval_unanswered'), approver_id: EmployeeId, summary: NoticeText }),
   z.object({ kind: z.literal('handoff_started'), human_id: EmployeeId }),
   z.object({ kind: z.literal('handoff_unavailable') }),
+  z.object({ kind: z.literal('handoff_released'), released_by: EmployeeId }),
+  z.object({ kind: z.literal('handoff_escalated'), human_id: EmployeeId, missed_id: EmployeeId }),
 ]);
 export type Notice = z.infer<typeof Notice>;
 
@@ -99,9 +101,14 @@ export const Message = z.object({
 }).refine((m) => m.recalled === true || hasContent(m.body), { message: NEEDS_CONTENT, path: ['body', 'text'] });
 export type Message = z.infer<typeof Message>;
 
+/**
+ * Whom a message goes to: a direct peer, a group, or a conversation by its id (how the colleague
+ * who took a hand-off over writes into a conversation they are not a member of).
+ */
 export const Recipient = z.union([
   z.object({ direct: EmployeeId }).strict(),
   z.object({ group: GroupId }).strict(),
+  z.object({ conversation: ConversationId }).strict(),
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 

@@ -34,6 +34,22 @@ export type ApprovalDecided = z.infer<typeof ApprovalDecided>;
 export const AgentEvent = z.discriminatedUnion('type', [ApprovalDecided]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 
+/**
+ * A hand-off of the conversation released since the agent last answered in it: who took over,
+ * and what was said while they had it, so the agent can pick up where the colleague left off.
+ */
+export const HandoffSummary = z.object({
+  human: z.object({ id: EmployeeId, name: z.string() }),
+  reason: z.string(),
+  since: z.number().int().nonnegative(),
+  released_at: z.number().int().nonnegative(),
+  released_by: EmployeeId,
+  /** The conversation's messages while handed off, oldest first (at most HANDOFF_SUMMARY_MESSAGES). */
+  messages: z.array(z.object({ from: EmployeeId, text: z.string(), ts: z.number().int().nonnegative() })).max(20),
+});
+export type HandoffSummary = z.infer<typeof HandoffSummary>;
+export const HANDOFF_SUMMARY_MESSAGES = 20;
+
 export const AgentRequest = z.object({
   interaction_id: z.string().min(1),
   agent_id: EmployeeId,
@@ -42,6 +58,8 @@ export const AgentRequest = z.object({
   relay: z.object({ hop: z.number().int().nonnegative(), from_agent: EmployeeId, notes: z.string() }).optional(),
   /** Absent for a question; present, `message` and `context` are those of the question the agent answered before. */
   event: AgentEvent.optional(),
+  /** Present on the first call after a hand-off of the conversation was released (see HandoffSummary). */
+  handoff: HandoffSummary.optional(),
 });
 export type AgentRequest = z.infer<typeof AgentRequest>;
 

@@ -1,5 +1,5 @@
 import type { AuditEntry } from './admin.js';
-import type { Hop, Relay, Task, WorkflowStatus } from './agents.js';
+import type { Handoff, Hop, Relay, Task, WorkflowStatus } from './agents.js';
 import type { Card, Message, Notice } from './message.js';
 import type { AgentReply, AgentRequest } from './webhook.js';
 
@@ -124,6 +124,25 @@ export interface PostInput {
 }
 
 /** A hand-off the workflow opens (`openHandoff`): the workflow input, with the workflow's id. */
+/** `handoffPickup`: watches an opened hand-off until its colleague picks it up. */
+export interface PickupInput {
+  handoff: Handoff;
+  pickup_ms: number;
+}
+
+/** One look at whether the colleague picked the hand-off up; `tried` are those who had it before. */
+export interface EscalateInput {
+  workflow_id: string;
+  human_id: string;
+  tried: string[];
+  level: number;
+}
+
+export type PickupOutcome =
+  | { kind: 'picked_up' | 'released' }
+  | { kind: 'escalated'; handoff: Handoff }
+  | { kind: 'nobody' };
+
 export interface HandoffInput {
   conversation_id: string;
   agent_id: string;

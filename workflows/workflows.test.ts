@@ -11,7 +11,7 @@ import { MAX_RELAY_HOPS } from '../schemas/interaction.js';
 import type { Message } from '../schemas/message.js';
 import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
 import type { Activities } from '../activities/activities.js';
-import type { CallbackSignal, CallOutcome, DecisionInput, LiveState, PostInput } from '../schemas/workflow.js';
+import type { CallbackSignal, CallOutcome, DecisionInput, EscalateInput, LiveState, PostInput } from '../schemas/workflow.js';
 import { TEMPORAL_BIN } from '../scripts/servers/servers.js';
 import type { agentInteraction } from './workflows.js';
 
@@ -26,6 +26,11 @@ interface Scenario {
   agents: Record<string, Agent>;
   managers?: Record<string, string>;
   approvalMs?: number;
+  /** How long a hand-off waits to be picked up (0, left out: never escalates). */
+  pickupMs?: number;
+  /** Who picks a hand-off up when asked whether they did. */
+  pickedUpBy?: string;
+  escalations?: EscalateInput[];
   /** Nobody to hand a conversation to. */
   noHuman?: boolean;
   busyFor?: number;
@@ -42,7 +47,8 @@ interface Scenario {
 
 const MESSAGE: Message = { msg_id: '', conversation_id: 'd:a_one:u_li', seq: 1, from: 'u_li', ts: 1, kind: 'text', client_msg_id: 'c1', body: { text: 'hi', mentions: [], attachments: [] } };
 const scenarios = new Map<string, Scenario>();
-const scenarioOf = () => scenarios.get(Context.current().info.workflowExecution?.workflowId ?? '')!;
+// A hand-off's pickup watch (`{id}:pickup`) belongs to the scenario of the hand-off that started it.
+const scenarioOf = () => scenarios.get((Context.current().info.workflowExecution?.workflowId ?? '').replace(/:pickup$/, ''))!;
 const reply = (r: AgentReply): CallOutcome => ({ kind: 'reply', reply: r });
 const info = (id: string) => ({ id, name: `Agent ${id}`, response_timeout_ms: 1_500 });
 
@@ -122,6 +128,19 @@ const activities: Activities = {
     const h: Handoff = { ...input, human_id: 'u_wang', state: 'active', since: Date.now() };
     scenarioOf().handoffs.push(h);
     return h;
+  },
+  async handoffPickupMs({ workflow_id, opened_by }) {
+    return workflow_id === opened_by ? scenarioOf().pickupMs ?? 0 : 0;
+  },
+  async escalateHandoff(input) {
+    const s = scenarioOf();
+    (s.escalations ??= []).push(input);
+    if (s.pickedUpBy === input.human_id) return { kind: 'picked_up' };
+    const next = s.managers?.[input.human_id];
+    if (!next) return { kind: 'nobody' };
+    const h: Handoff = { ...s.handoffs.at(-1)!, human_id: next };
+    s.handoffs.push(h);
+    return { kind: 'escalated', handoff: h };
   },
 };
 
@@ -481,5 +500,33 @@ describe('hand-off', () => {
     expect(s.handoffs).toHaveLength(1);
     expect(s.reports[0]).toMatchObject({ kind: 'handoff', started_by: 'u_li' });
     await record(id, 'humanHandoff');
+  });
+
+  it('humanHandoff escalates a hand-off nobody picks up, until someone does', async () => {
+    const { id, s } = scenario({}, { pickupMs: 300, managers: { u_wang: 'u_boss' }, pickedUpBy: 'u_boss' });
+    const input = { conversation_id: 'd:a_one:u_li', agent_id: 'a_one', requested_by: 'u_li', asker_id: 'u_li', reason: 'asked for a human colleague' };
+    const result: LiveState = await env.client.workflow.execute('humanHandoff', { taskQueue, workflowId: id, args: [input] });
+    // The person's request is answered at once; the watch runs on as a workflow of its own.
+    expect(result).toMatchObject({ status: 'completed', step: 'handed over to u_wang' });
+    const watched: LiveState = await env.client.workflow.getHandle(`${id}:pickup`).result();
+    expect(watched).toMatchObject({ status: 'completed', step: 'picked up by u_boss' });
+    expect(s.escalations).toEqual([
+      { workflow_id: id, human_id: 'u_wang', tried: [], level: 0 },
+      { workflow_id: id, human_id: 'u_boss', tried: ['u_wang'], level: 1 },
+    ]);
+    expect(s.handoffs.map((h) => h.human_id)).toEqual(['u_wang', 'u_boss']);
+    expect(s.reports.filter((r) => r.workflow_id === `${id}:pickup`).map((r) => r.step)).toEqual([
+      'waiting for u_wang to pick up', 'waiting for u_boss to pick up', 'picked up by u_boss',
+    ]);
+    await record(id, 'humanHandoff-pickup');
+    await record(`${id}:pickup`, 'handoffPickup-escalated');
+  });
+
+  it('humanHandoff without a pickup time starts no watch', async () => {
+    const { id, s } = scenario({});
+    const input = { conversation_id: 'd:a_one:u_li', agent_id: 'a_one', requested_by: 'u_li', asker_id: 'u_li', reason: 'asked for a human colleague' };
+    await env.client.workflow.execute('humanHandoff', { taskQueue, workflowId: id, args: [input] });
+    await expect(env.client.workflow.getHandle(`${id}:pickup`).describe()).rejects.toThrow();
+    expect(s.escalations).toBeUndefined();
   });
 });

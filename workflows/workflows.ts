@@ -1,15 +1,15 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, proxyLocalActivities,
-  setHandler, sleep, uuid4, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, ParentClosePolicy, patched, proxyActivities,
+  proxyLocalActivities, setHandler, sleep, startChild, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/activities.js';
-import type { Hop, Relay, Task, WorkflowRun, WorkflowStatus } from '../schemas/agents.js';
+import type { Handoff, Hop, Relay, Task, WorkflowRun, WorkflowStatus } from '../schemas/agents.js';
 import { interactionId, MAX_RELAY_HOPS } from '../schemas/interaction.js';
 import type { Message } from '../schemas/message.js';
 import type { AgentReply, AgentRequest } from '../schemas/webhook.js';
 import type {
-  AgentInfo, CallbackSignal, DecisionInput, HandoffInput, HandoffWorkflowInput, InteractionInput, LiveState, LoadedInteraction, Prompt,
-  ScheduledInput,
+  AgentInfo, CallbackSignal, DecisionInput, HandoffInput, HandoffWorkflowInput, InteractionInput, LiveState, LoadedInteraction, PickupInput,
+  Prompt, ScheduledInput,
 } from '../schemas/workflow.js';
 
 export const stateQuery = defineQuery<LiveState>('state');
@@ -361,11 +361,12 @@ class Approvals {
 }
 
 /** Hands the conversation to a human colleague; agents stay quiet in it until it is released. */
-async function handOff(visible: Visible, input: HandoffInput): Promise<void> {
+async function handOff(visible: Visible, input: HandoffInput): Promise<Handoff | undefined> {
   await visible.report('running', 'handing over to a human');
   try {
     const handoff = await io.openHandoff(input);
     await visible.report('completed', `handed over to ${handoff.human_id}`);
+    return handoff;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     if (!(cause instanceof ApplicationFailure && cause.type === 'NoHuman')) throw err;
@@ -375,8 +376,14 @@ async function handOff(visible: Visible, input: HandoffInput): Promise<void> {
       notice: { kind: 'handoff_unavailable' },
     });
     await visible.report('failed', 'no human to hand over to', reasonOf(err));
+    return undefined;
   }
 }
+
+/** Hand-offs a person asks for are watched until picked up (handoffPickup); ones opened before this are not. */
+const HANDOFF_PICKUP = 'handoff-pickup';
+/** How many times an unclaimed hand-off moves up at most: manager, on-duty, and one more manager. */
+const MAX_PICKUP_ESCALATIONS = 3;
 
 /** A person asked for a human (the hand-off command or `handoff.request`). */
 export async function humanHandoff(input: HandoffWorkflowInput): Promise<LiveState> {
@@ -385,6 +392,47 @@ export async function humanHandoff(input: HandoffWorkflowInput): Promise<LiveSta
     workflow_id: workflowId, kind: 'handoff', conversation_id: input.conversation_id, started_by: input.requested_by,
     ...(input.msg_id ? { msg_id: input.msg_id } : {}),
   }, liveState());
-  await handOff(visible, { ...input, workflow_id: workflowId });
+  const handoff = await handOff(visible, { ...input, workflow_id: workflowId });
+  if (handoff && patched(HANDOFF_PICKUP)) {
+    // 0 for a hand-off another workflow opened (already active): the activity compares, so that
+    // a replay under another workflow id decides the same. Ids below come from the recorded result.
+    const pickup_ms = await io.handoffPickupMs({ workflow_id: workflowId, opened_by: handoff.workflow_id });
+    // The watch outlives this workflow, which answers the person's request as soon as it opened.
+    if (pickup_ms > 0) {
+      await startChild(handoffPickup, {
+        workflowId: `${handoff.workflow_id}:pickup`, args: [{ handoff, pickup_ms }], parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    }
+  }
+  return visible.live;
+}
+
+/**
+ * An opened hand-off nobody picks up (no word from its colleague in the conversation within
+ * `pickup_ms`, a durable timer) moves to the colleague's manager, else the on-duty colleague,
+ * and the asker is told; it ends once picked up, released, or there is nobody left to ask.
+ */
+export async function handoffPickup(input: PickupInput): Promise<LiveState> {
+  const { workflowId } = workflowInfo();
+  const { handoff } = input;
+  const visible = new Visible({
+    workflow_id: workflowId, kind: 'handoff', conversation_id: handoff.conversation_id, started_by: handoff.requested_by,
+  }, liveState());
+  const tried: string[] = [];
+  let human = handoff.human_id;
+  for (let level = 0; level < MAX_PICKUP_ESCALATIONS; level++) {
+    await visible.report('waiting', `waiting for ${human} to pick up`);
+    await sleep(input.pickup_ms);
+    const outcome = await io.escalateHandoff({ workflow_id: handoff.workflow_id, human_id: human, tried: [...tried], level });
+    if (outcome.kind === 'escalated') {
+      tried.push(human);
+      human = outcome.handoff.human_id;
+      continue;
+    }
+    const step = outcome.kind === 'picked_up' ? `picked up by ${human}` : outcome.kind === 'released' ? 'released' : `nobody above ${human} to escalate to`;
+    await visible.report('completed', step);
+    return visible.live;
+  }
+  await visible.report('completed', `escalated ${MAX_PICKUP_ESCALATIONS} times; left with ${human}`);
   return visible.live;
 }

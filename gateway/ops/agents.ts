@@ -1,8 +1,9 @@
 import { ulid } from 'ulid';
 import {
   conversationTopics, offeredSkills, parseConversationId, topics, type AuditEntry, type Employee, type Event, type Handoff, type OpPayload,
-  type Task, type WorkflowRun,
+  type Notice, type Task, type WorkflowRun,
 } from '../../schemas/index.js';
+import { orgCache } from '../../store/org-cache.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
@@ -126,7 +127,11 @@ async function release(ctx: GatewayContext, caller: Caller, p: OpPayload<'handof
       members: ref.kind === 'direct' ? ref.members : [],
       from: active.agent_id,
       kind: 'system',
-      body: { text: `The conversation was handed back by ${caller.id}; I am answering here again.`, mentions: [], attachments: [] },
+      // The notice goes through like the workflows' own (activities/common.ts): msg.send never takes one.
+      body: {
+        text: `The conversation was handed back by ${(await orgCache(ctx.m).employee(caller.id))?.name ?? caller.id}; I am answering here again.`,
+        mentions: [], attachments: [], ...{ notice: { kind: 'handoff_released', released_by: caller.id } satisfies Notice },
+      },
       client_msg_id: `release-${ulid()}`,
       workflow_id: active.workflow_id,
     });

@@ -1,18 +1,20 @@
 import {
-  conversationTopics, type ConversationSummary, type Employee, type Event, type Group, type Handoff, type Message, type OpPayload, visible,
+  type ConversationSummary, type Employee, type Event, type Group, type Handoff, type Message, type OpPayload, visible,
 } from '../../schemas/index.js';
 import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { MESSAGE_FIELDS, messagesAfter, messagesBefore } from '../../store/pages.js';
 import { ownAttachments, withLinks } from '../files.js';
-import { conversationAccess, directAccess, groupAccess, type Access } from './conversations.js';
+import { conversationAccess, directAccess, groupAccess, liveTopics, type Access } from './conversations.js';
 import { newestCounted, noteSent, unreadCounts } from './reading.js';
 
 export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.send'>) {
   const access = 'direct' in p.to
     ? await directAccess(ctx.m, caller, p.to.direct, 'payload.to.direct')
-    : await groupAccess(ctx.m, caller, p.to.group, 'payload.to.group');
+    : 'group' in p.to
+      ? await groupAccess(ctx.m, caller, p.to.group, 'payload.to.group')
+      : await conversationAccess(ctx.m, caller, p.to.conversation, 'payload.to.conversation');
   let quote_from: string | undefined;
   if (p.body.quote_msg_id) {
     const quoted = await ctx.m.Message.findOne({ msg_id: p.body.quote_msg_id, conversation_id: access.conversation_id }, { _id: 0, from: 1 }).lean();
@@ -41,10 +43,13 @@ export async function send(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
   return { msg_id: message.msg_id, conversation_id: message.conversation_id, seq: message.seq, ts: message.ts };
 }
 
-/** Direct messages go to both inboxes (the sender's other devices too); group messages once to the group. */
+/**
+ * Direct messages go to both inboxes (the sender's other devices too); group messages once to the
+ * group; and while handed off, to the colleague who took it over as well.
+ */
 export async function deliver(ctx: GatewayContext, access: Access, msg: Message): Promise<void> {
   const event = { v: 1, type: 'message', msg: withLinks(ctx, msg) } satisfies Event;
-  const targets = conversationTopics(access.kind === 'direct' ? access : { kind: 'group', groupId: access.group.id });
+  const targets = await liveTopics(ctx.m, access.conversation_id);
   await Promise.all(targets.map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
 }
 

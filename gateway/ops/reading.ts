@@ -1,4 +1,4 @@
-import { conversationTopics, parseConversationId, visible, type Event, type Message, type OpPayload } from '../../schemas/index.js';
+import { visible, type Event, type Message, type OpPayload } from '../../schemas/index.js';
 import { keyedCollection, LazyMax, upsertMax, type MaxUpdate } from '../../store/bulk.js';
 import { cursorKey, type Models } from '../../store/db.js';
 import { newestStored } from '../../store/messages.js';
@@ -7,7 +7,7 @@ import type { Caller } from '../caller.js';
 import type { GatewayContext } from '../context.js';
 import { OpError } from '../errors.js';
 import { withLinks } from '../files.js';
-import { conversationAccess, type Access } from './conversations.js';
+import { conversationAccess, liveTopics, type Access } from './conversations.js';
 
 function cursorUpdate(conversationId: string, employeeId: string, seq: number): MaxUpdate {
   const identity = { conversation_id: conversationId, employee_id: employeeId };
@@ -74,11 +74,13 @@ function hasNew(counted: ReadonlyMap<string, number>, conversationId: string, se
  */
 export async function sync(ctx: GatewayContext, caller: Caller, p: OpPayload<'msg.sync'>) {
   const cursors = new Map(Object.entries(p.cursors));
-  const [directs, groups] = await Promise.all([
+  // Conversations handed off to the caller count as theirs while the hand-off is active.
+  const [directs, groups, handedOff] = await Promise.all([
     ctx.m.Conversation.find({ members: caller.id }, { conversation_id: 1 }).lean(),
     ctx.m.Group.find({ members: caller.id, dissolved: false }, { id: 1 }).lean(),
+    ctx.m.Handoff.find({ human_id: caller.id, state: 'active' }, { _id: 0, conversation_id: 1 }).lean<{ conversation_id: string }[]>(),
   ]);
-  const mine = new Set([...directs.map((c) => c.conversation_id), ...groups.map((g) => `g:${g.id}`)]);
+  const mine = new Set([...directs.map((c) => c.conversation_id), ...groups.map((g) => `g:${g.id}`), ...handedOff.map((h) => h.conversation_id)]);
   for (const id of cursors.keys()) {
     if (!mine.has(id)) await conversationAccess(ctx.m, caller, id, `payload.cursors.${id}`);
   }
@@ -118,7 +120,7 @@ export async function read(ctx: GatewayContext, caller: Caller, p: OpPayload<'ms
 async function receipt(ctx: GatewayContext, access: Access, reader: string, seq: number): Promise<void> {
   if (access.kind === 'group') return ctx.receipts.read(access.conversation_id, access.group.id, seq);
   const event = { v: 1, type: 'receipt', conversation_id: access.conversation_id, reader, seq } satisfies Event;
-  await Promise.all(conversationTopics(access).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
+  await Promise.all((await liveTopics(ctx.m, access.conversation_id)).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
 }
 
 /** Who has read up to `seq`: a group's read list, loaded when someone asks. */
@@ -139,9 +141,8 @@ export async function recall(ctx: GatewayContext, caller: Caller, p: OpPayload<'
   }
   await ctx.m.Message.updateOne({ msg_id: p.msg_id }, { $set: { recalled: true } });
   ctx.store.recent?.recall(msg.conversation_id, msg.seq);
-  const ref = parseConversationId(msg.conversation_id)!;
   const event = { v: 1, type: 'recall', conversation_id: msg.conversation_id, msg_id: msg.msg_id } satisfies Event;
-  await Promise.all(conversationTopics(ref).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
+  await Promise.all((await liveTopics(ctx.m, msg.conversation_id)).map((t) => ctx.publisher.publish(t, event, { qos: 1 })));
   return { msg_id: msg.msg_id, conversation_id: msg.conversation_id, seq: msg.seq };
 }
 

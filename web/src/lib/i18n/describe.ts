@@ -65,6 +65,10 @@ export function noticeText(notice: Notice, nameOf: NameOf): string {
       return m.notice_handoff_started({ human: nameOf(notice.human_id) });
     case 'handoff_unavailable':
       return m.notice_handoff_unavailable();
+    case 'handoff_escalated':
+      return m.notice_handoff_escalated({ missed: nameOf(notice.missed_id), human: nameOf(notice.human_id) });
+    case 'handoff_released':
+      return m.notice_handoff_released({ by: nameOf(notice.released_by) });
   }
 }
 
@@ -74,5 +78,7 @@ export function noticeIds(notice: Notice | undefined): string[] {
   if (notice.kind === 'approval_requested') return [notice.approver_id, ...(notice.missed_id ? [notice.missed_id] : [])];
   if (notice.kind === 'approval_decided' || notice.kind === 'approval_unanswered') return [notice.approver_id];
   if (notice.kind === 'handoff_started') return [notice.human_id];
+  if (notice.kind === 'handoff_released') return [notice.released_by];
+  if (notice.kind === 'handoff_escalated') return [notice.human_id, notice.missed_id];
   return [];
 }
