@@ -200,6 +200,16 @@ describe('web app in a browser', () => {
     const banner = main.getByRole('status').filter({ hasText: 'Wang Fang is handling this conversation' });
     await banner.waitFor({ timeout: AGENT_REPLY_MS });
     await banner.getByText('the customer wants to negotiate').waitFor();
+
+    // Wang Fang, who took over, finds the chat in her list and answers in it; Li Lei sees it there.
+    await wang.getByRole('banner').getByRole('link', { name: 'Chat' }).click();
+    const handed = wang.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /·.*Li Lei|Li Lei.*·/ });
+    await handed.click();
+    await wang.getByRole('main').getByRole('article').filter({ hasText: 'discount' }).first().waitFor();
+    const reply = 'Wang Fang here: I can do 12% on a three-year contract.';
+    await send(wang, reply);
+    await message(li, reply).waitFor();
+
     // A reload starts from the server's word: the conversation list carries the hand-off.
     await li.reload();
     await li.getByRole('status').filter({ hasText: /^Connected$/ }).waitFor();
@@ -208,6 +218,8 @@ describe('web app in a browser', () => {
     await banner.getByRole('button', { name: 'Release to the agents' }).click();
     await banner.waitFor({ state: 'detached' });
     await main.getByText('Hand off to a human').waitFor();
+    // Released, the chat leaves the colleague's list.
+    await handed.waitFor({ state: 'detached' });
     await li.context().close();
     await wang.context().close();
   });

@@ -1,5 +1,5 @@
 import { directConversationId, type ConversationSummary, type Event, type Attachment, type Group, type Message, type Presence, type PublicProfile } from '$schemas';
-import { applyMessage, directStub, recipientOf, sortConversations } from './conversations';
+import { applyMessage, directStub, handedOverStub, isMember, recipientOf, sortConversations } from './conversations';
 import type { Directory } from './directory.svelte';
 import type { Handoffs } from './handoffs.svelte';
 import { randomHex } from './ids';
@@ -201,7 +201,7 @@ export class Chat implements SessionListener {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup for this call, nothing renders it
     const known = new Set(conversations.map((c) => c.conversation_id));
     // Local stubs for chats without a first message yet are not on the server's list.
-    const stubs = this.conversations.filter((c) => c.last_seq === 0 && !known.has(c.conversation_id));
+    const stubs = this.conversations.filter((c) => (c.last_seq === 0 || this.#handed.has(c.conversation_id)) && !known.has(c.conversation_id));
     this.conversations = sortConversations(
       [...conversations, ...stubs].map((c) => (c.conversation_id === this.openId ? { ...c, unread: 0 } : c)),
     );
@@ -232,6 +232,15 @@ export class Chat implements SessionListener {
       case 'notify':
         this.#onNotify(event);
         break;
+      case 'handoff':
+        if (event.handoff.human_id !== this.me.id) break;
+        if (event.handoff.state === 'active') this.#handedOver(event.handoff.conversation_id);
+        else {
+          // Released: the chat is its members' again, and out of my reach.
+          this.#handed.delete(event.handoff.conversation_id);
+          this.forget(event.handoff.conversation_id);
+        }
+        break;
       // Workflows, tasks and hand-offs have stores of their own.
     }
   }
@@ -244,8 +253,20 @@ export class Chat implements SessionListener {
     this.#session.notice = event.text;
   }
 
+  /** Chats of others handed over to me, kept on the list although `conv.list` leaves them out. */
+  readonly #handed = new Set<string>();
+
+  #handedOver(conversationId: string): void {
+    this.#handed.add(conversationId);
+    if (this.conversations.some((c) => c.conversation_id === conversationId)) return;
+    const stub = handedOverStub(conversationId, (id) => this.#directory.nameOf(id));
+    if (stub) this.conversations = [stub, ...this.conversations];
+  }
+
   #onMessage(msg: Message): void {
     const id = msg.conversation_id;
+    // Only a hand-off brings me messages of a direct chat I am not in (also after a reload).
+    if (id.startsWith('d:') && !isMember(id, this.me.id)) this.#handedOver(id);
     // The SDK hands each message over once and in seq order, so a loaded conversation has no holes.
     if (this.#messages[id]) this.#merge(id, [msg]);
     const next = applyMessage(this.conversations, msg, { me: this.me.id, openId: this.openId });

@@ -72,6 +72,7 @@ describe('directStub and recipientOf', () => {
 
   it('addresses the other member of a direct chat, or the group', () => {
     expect(recipientOf('d:a_sales:u_me', 'u_me')).toEqual({ direct: 'a_sales' });
+    expect(recipientOf('d:a_sales:u_li', 'u_me')).toEqual({ conversation: 'd:a_sales:u_li' });
     expect(recipientOf('d:a_sales:u_me', 'a_sales')).toEqual({ direct: 'u_me' });
     expect(recipientOf('g:ops', 'u_me')).toEqual({ group: 'ops' });
     expect(() => recipientOf('x:nope', 'u_me')).toThrow(/not a conversation id/);

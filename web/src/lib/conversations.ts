@@ -46,11 +46,30 @@ export function directStub(me: string, peer: PublicProfile): ConversationSummary
   };
 }
 
+/**
+ * A chat between two others that was handed over to `me` (a hand-off): the gateway lets the
+ * colleague who took over read and write in it, but `conv.list` lists only one's own chats.
+ */
+export function handedOverStub(conversationId: string, nameOf: (id: string) => string): ConversationSummary | undefined {
+  const ref = parseConversationId(conversationId);
+  if (ref?.kind !== 'direct') return undefined;
+  const [a, b] = ref.members;
+  return { conversation_id: conversationId, kind: 'direct', title: `${nameOf(a)} · ${nameOf(b)}`, last_seq: 0, unread: 0 };
+}
+
+/** Whether `me` is one of a direct chat's two members (false for a group). */
+export function isMember(conversationId: string, me: string): boolean {
+  const ref = parseConversationId(conversationId);
+  return ref?.kind === 'direct' && ref.members.includes(me);
+}
+
 /** Where `msg.send` must address a message for this conversation. */
 export function recipientOf(conversationId: string, me: string): Recipient {
   const ref = parseConversationId(conversationId);
   if (!ref) throw new Error(`not a conversation id: ${conversationId}`);
   if (ref.kind === 'group') return { group: ref.groupId };
   const [a, b] = ref.members;
+  // A colleague who took over someone else's chat (a hand-off) writes into it, not to either member.
+  if (a !== me && b !== me) return { conversation: conversationId };
   return { direct: a === me ? b : a };
 }
