@@ -254,6 +254,7 @@ export class Chat implements SessionListener {
   }
 
   /** Chats of others handed over to me, kept on the list although `conv.list` leaves them out. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup for the list's upkeep; nothing renders it
   readonly #handed = new Set<string>();
 
   #handedOver(conversationId: string): void {
