@@ -20,8 +20,19 @@ export class Capabilities implements SessionListener {
 
   event(): void {}
 
+  #asked = 0;
+  /**
+   * Reads the skills again if there are none (the read at connection failed, say), at most every
+   * few seconds: the `@` autocomplete and the skills panel must not stay empty for a whole session.
+   */
+  ensure(): void {
+    if (this.skills.length || Date.now() - this.#asked < 5_000) return;
+    void this.#session.attempt(() => this.online());
+  }
+
   /** Read at every (re)connection: agents and their skills change while a tab stays open. */
   async online(): Promise<void> {
+    this.#asked = Date.now();
     const { capabilities } = await this.#session.request('agent.capabilities', {});
     this.skills = capabilities.flatMap(({ card, agents }) => agents.map((agent) => ({ agent, card })));
   }
